@@ -1,0 +1,65 @@
+package clusters
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The node command surface: every shell command quorate sends over SSH is built
+// here, so the real nodes, the simulator (clusters/sim) and the lab agree on one
+// list. Each command is a single line for root's login shell; arguments that
+// come from outside are validated names or paths and are single-quoted anyway.
+// The simulator interprets exactly these forms (plus the reference §10 surface);
+// anything else it answers with "bash: X: command not found", exit 127.
+
+// Paths on a Proxmox VE node.
+const (
+	ClusterConfPath = "/etc/pve/corosync.conf"
+	LocalConfPath   = "/etc/corosync/corosync.conf"
+	// BackupDir is where quorate keeps a node's previous corosync.conf copies on
+	// the node itself (besides the copy kept in the controller's state dir).
+	BackupDir = "/var/lib/quorate/backup"
+)
+
+// Observation commands.
+const (
+	// CmdServices prints one systemd state per line, corosync first
+	// ("active", "inactive", "failed", ...). Exit 3 when any is not active.
+	CmdServices = "systemctl is-active corosync pve-cluster"
+	// CmdQuorum is votequorum's view: exit 0 quorate, 2 inquorate, 1 when
+	// corosync is not running ("Cannot initialize QUORUM service" on stderr).
+	CmdQuorum = "corosync-quorumtool -s"
+	// CmdRuntimeVersion prints "totem.config_version (u64) = N".
+	CmdRuntimeVersion = "corosync-cmapctl -g totem.config_version"
+	// CmdLinks is knet link status per peer.
+	CmdLinks = "corosync-cfgtool -s"
+	// CmdCorosyncLog is corosync's journal for this boot; the observer reads it
+	// from the last "Corosync Cluster Engine ... starting up" line on, because
+	// the CMAP exit line sits ~23 lines from the end (reference corosync-lab §2).
+	CmdCorosyncLog = "journalctl -b -u corosync --no-pager -o short -n 400"
+)
+
+// Quote returns s single-quoted for a POSIX shell.
+func Quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// CmdCat prints a file; exit 1 with "cat: PATH: No such file or directory" when
+// it is missing.
+func CmdCat(path string) string { return "cat " + Quote(path) }
+
+// CmdSystemctl runs systemctl VERB UNIT (start, stop, restart).
+func CmdSystemctl(verb, unit string) string {
+	return fmt.Sprintf("systemctl %s %s", verb, Quote(unit))
+}
+
+// CmdBackup copies src to dst under BackupDir, keeping mode and times.
+func CmdBackup(src, dst string) string {
+	return fmt.Sprintf("mkdir -p %s && cp -p %s %s", Quote(BackupDir), Quote(src), Quote(dst))
+}
+
+// CmdWriteStdin writes standard input to path (used for PATH.new).
+func CmdWriteStdin(path string) string { return "cat > " + Quote(path) }
+
+// CmdRename renames src onto dst (atomic within one filesystem).
+func CmdRename(src, dst string) string { return fmt.Sprintf("mv %s %s", Quote(src), Quote(dst)) }

@@ -1,0 +1,243 @@
+package state
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/quorate/quorate/state/corosync"
+)
+
+// FormatVersion is the version of the JSON form of Cluster. It changes only when
+// a field changes meaning or is removed; new fields may appear without a bump.
+const FormatVersion = 1
+
+// Cluster is one observation of a cluster. Nodes are sorted by name.
+type Cluster struct {
+	FormatVersion int       `json:"format_version"`
+	Name          string    `json:"name"`
+	ObservedAt    time.Time `json:"observed_at"`
+	Nodes         []Node    `json:"nodes"`
+}
+
+// Service states as systemctl is-active prints them.
+const (
+	Active   = "active"
+	Inactive = "inactive"
+	Failed   = "failed"
+	Unknown  = "unknown" // not observed (SSH did not answer)
+)
+
+// Node is what one observation saw of one node.
+type Node struct {
+	Name string `json:"name"`
+	// API is the outcome of the node's own HTTPS API.
+	API Reach `json:"api"`
+	// SSH is the outcome of logging in over SSH.
+	SSH Reach `json:"ssh"`
+	// Corosync and PVECluster are the systemd states of corosync.service and
+	// pve-cluster.service (Active, Inactive, Failed, or Unknown).
+	Corosync   string `json:"corosync"`
+	PVECluster string `json:"pve_cluster"`
+	// ClusterConf is /etc/pve/corosync.conf as this node's pmxcfs shows it.
+	ClusterConf ConfCopy `json:"cluster_conf"`
+	// LocalConf is /etc/corosync/corosync.conf, the file corosync reads.
+	LocalConf ConfCopy `json:"local_conf"`
+	// RuntimeVersion is cmap totem.config_version (nil when corosync is not
+	// running or did not answer).
+	RuntimeVersion *uint64 `json:"runtime_config_version,omitempty"`
+	// Quorum is `corosync-quorumtool -s` as this node reports it (nil when
+	// corosync is not running).
+	Quorum *Quorum `json:"quorum,omitempty"`
+	// Links is `corosync-cfgtool -s` on this node.
+	Links []Link `json:"links,omitempty"`
+	// PVE is GET /cluster/status on this node's API (nil when it did not answer).
+	PVE *PVEStatus `json:"pve,omitempty"`
+	// CMAPRejection is set when corosync's log since its last start holds the
+	// "Received config version (X) is different than my config version (Y)!
+	// Exiting" line.
+	CMAPRejection *CMAPRejection `json:"cmap_rejection,omitempty"`
+}
+
+// Reach records whether a channel to a node answered.
+type Reach struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// ConfCopy is one copy of corosync.conf.
+type ConfCopy struct {
+	// Present is false when the file does not exist or could not be read.
+	Present bool `json:"present"`
+	// Content is the file's bytes (corosync.conf is text).
+	Content string `json:"content,omitempty"`
+	// Version is config_version as pmxcfs reads it (0 when absent).
+	Version uint64 `json:"version"`
+	// Digest is the SHA-256 hex of Content.
+	Digest string `json:"digest,omitempty"`
+	// ParseError is Proxmox's parse error for Content, if any.
+	ParseError string `json:"parse_error,omitempty"`
+}
+
+// NewConfCopy describes raw as a present file.
+func NewConfCopy(raw []byte) ConfCopy {
+	c := ConfCopy{Present: true, Content: string(raw)}
+	c.Version, _ = corosync.VersionOf(raw)
+	sum := sha256.Sum256(raw)
+	c.Digest = hex.EncodeToString(sum[:])
+	if _, err := corosync.Parse(raw); err != nil {
+		c.ParseError = err.Error()
+	}
+	return c
+}
+
+// Parsed parses the copy. It returns an error for an absent copy.
+func (c ConfCopy) Parsed() (*corosync.Config, error) {
+	if !c.Present {
+		return nil, fmt.Errorf("file absent")
+	}
+	return corosync.Parse([]byte(c.Content))
+}
+
+// Quorum is the votequorum view of one node (corosync-quorumtool -s).
+type Quorum struct {
+	Nodes           int      `json:"nodes"`
+	NodeID          int      `json:"node_id"`
+	RingID          string   `json:"ring_id"`
+	Quorate         bool     `json:"quorate"`
+	ExpectedVotes   int      `json:"expected_votes"`
+	HighestExpected int      `json:"highest_expected"`
+	TotalVotes      int      `json:"total_votes"`
+	Quorum          int      `json:"quorum"`
+	Flags           []string `json:"flags"`
+	Members         []Member `json:"members"`
+}
+
+// Member is one row of the membership table. A qdevice row has NodeID 0.
+type Member struct {
+	NodeID  int    `json:"nodeid"`
+	Votes   int    `json:"votes"`
+	Qdevice string `json:"qdevice,omitempty"` // e.g. "A,V,NMW"
+	Name    string `json:"name"`
+	Local   bool   `json:"local,omitempty"`
+}
+
+// HasMember reports whether nodeid is in the membership.
+func (q *Quorum) HasMember(nodeid int) bool {
+	if q == nil {
+		return false
+	}
+	for _, m := range q.Members {
+		if m.NodeID == nodeid {
+			return true
+		}
+	}
+	return false
+}
+
+// Link is one link of corosync-cfgtool -s.
+type Link struct {
+	Number int        `json:"link"`
+	Addr   string     `json:"addr"`
+	Peers  []LinkPeer `json:"peers"`
+}
+
+// LinkPeer is one nodeid's status on a link: "localhost", "connected",
+// "disconnected" (as corosync-cfgtool prints it).
+type LinkPeer struct {
+	NodeID int    `json:"nodeid"`
+	Status string `json:"status"`
+}
+
+// PVEStatus is GET /cluster/status as one node's API answers it.
+type PVEStatus struct {
+	ClusterName string    `json:"cluster_name"`
+	Version     uint64    `json:"version"` // runtime config_version as pmxcfs reports it
+	Quorate     bool      `json:"quorate"`
+	Nodes       []PVENode `json:"nodes"` // sorted by name
+}
+
+// PVENode is one type:"node" entry of /cluster/status.
+type PVENode struct {
+	Name   string `json:"name"`
+	NodeID int    `json:"nodeid"`
+	Online bool   `json:"online"`
+	Local  bool   `json:"local,omitempty"`
+	IP     string `json:"ip,omitempty"`
+}
+
+// CMAPRejection is corosync's refusal to join with an older config_version.
+type CMAPRejection struct {
+	Received uint64 `json:"received"`
+	Mine     uint64 `json:"mine"`
+	Line     string `json:"line"`
+}
+
+// Node returns the node with the given name, or nil.
+func (c *Cluster) Node(name string) *Node {
+	for i := range c.Nodes {
+		if c.Nodes[i].Name == name {
+			return &c.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// Sort orders Nodes by name.
+func (c *Cluster) Sort() {
+	sort.Slice(c.Nodes, func(i, j int) bool { return c.Nodes[i].Name < c.Nodes[j].Name })
+}
+
+// Quorate reports whether this node's corosync says it is quorate.
+func (n *Node) Quorate() bool { return n.Quorum != nil && n.Quorum.Quorate }
+
+// Authority returns the node whose /etc/pve/corosync.conf speaks for the
+// cluster: among nodes whose corosync is quorate and whose pmxcfs shows the file,
+// the one with the highest version (ties to the first by name). nil when no
+// quorate node was observed.
+func (c *Cluster) Authority() *Node {
+	var best *Node
+	for i := range c.Nodes {
+		n := &c.Nodes[i]
+		if !n.Quorate() || !n.ClusterConf.Present || n.PVECluster != Active {
+			continue
+		}
+		if best == nil || n.ClusterConf.Version > best.ClusterConf.Version {
+			best = n
+		}
+	}
+	return best
+}
+
+// Fingerprint identifies the facts a plan depends on, so that a saved plan can
+// be refused when the cluster changed since. It covers, per node: services,
+// both conf digests, runtime version, quorum state and membership. It leaves
+// out the observation time and anything that varies between two observations of
+// an unchanged cluster.
+func (c *Cluster) Fingerprint() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cluster %s\n", c.Name)
+	nodes := append([]Node(nil), c.Nodes...)
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
+	for _, n := range nodes {
+		rv := "-"
+		if n.RuntimeVersion != nil {
+			rv = fmt.Sprint(*n.RuntimeVersion)
+		}
+		fmt.Fprintf(&b, "node %s ssh=%t corosync=%s pve-cluster=%s cluster_conf=%s local_conf=%s runtime=%s",
+			n.Name, n.SSH.OK, n.Corosync, n.PVECluster, n.ClusterConf.Digest, n.LocalConf.Digest, rv)
+		if q := n.Quorum; q != nil {
+			ids := make([]string, 0, len(q.Members))
+			for _, m := range q.Members {
+				ids = append(ids, fmt.Sprintf("%d:%d", m.NodeID, m.Votes))
+			}
+			fmt.Fprintf(&b, " quorate=%t expected=%d members=%s", q.Quorate, q.ExpectedVotes, strings.Join(ids, ","))
+		}
+		b.WriteString("\n")
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return "sha256:" + hex.EncodeToString(sum[:16])
+}
