@@ -205,7 +205,8 @@ func (c *Cluster) Authority() *Node {
 		if !n.Quorate() || !n.ClusterConf.Present || n.PVECluster != Active {
 			continue
 		}
-		if best == nil || n.ClusterConf.Version > best.ClusterConf.Version {
+		if best == nil || n.ClusterConf.Version > best.ClusterConf.Version ||
+			(n.ClusterConf.Version == best.ClusterConf.Version && n.Name < best.Name) {
 			best = n
 		}
 	}

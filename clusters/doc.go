@@ -1,0 +1,11 @@
+// Package clusters holds all of quorate's I/O: reaching real clusters over the
+// Proxmox HTTP API (clusters/pveapi) and SSH (clusters/sshrun), and the
+// simulated cluster (clusters/sim, served by clusters/simnet) that speaks the
+// same wire formats.
+//
+// Remote implements reconciler.Cluster for one declared cluster: Observe
+// gathers a state.Cluster from every member in parallel, Exec carries out one
+// reconciler.Step with the node commands of commands.go. A changed SSH host key
+// or TLS fingerprint is never accepted: it stops the observation with an error
+// that says what to do, and nothing is changed.
+package clusters

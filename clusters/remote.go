@@ -1,0 +1,141 @@
+package clusters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/clusters/pveapi"
+	"github.com/quorate/quorate/clusters/sshrun"
+	"github.com/quorate/quorate/state"
+)
+
+// Remote reaches one declared cluster. It is safe for concurrent use.
+type Remote struct {
+	decl *api.Cluster
+	ssh  Runner
+	apis map[string]StatusReader
+	// Now stamps observations; nil means time.Now.
+	Now func() time.Time
+}
+
+// Runner runs one shell command on the node at addr (host:port). A non-zero
+// exit is a Result, not an error; errors are transport failures. *sshrun.Runner
+// implements it; tests may run the simulator in memory instead.
+type Runner interface {
+	Run(ctx context.Context, addr, cmd string, stdin []byte) (sshrun.Result, error)
+	Close() error
+}
+
+// StatusReader reads GET /cluster/status from one node's API. *pveapi.Client
+// implements it.
+type StatusReader interface {
+	ClusterStatus(ctx context.Context) (*state.PVEStatus, error)
+}
+
+// NewRemote builds a Remote from ready clients: runner for every member's SSH
+// address, apis keyed by member name (a missing entry means the API is not
+// used for that node).
+func NewRemote(decl *api.Cluster, runner Runner, apis map[string]StatusReader) *Remote {
+	return &Remote{decl: decl, ssh: runner, apis: apis}
+}
+
+// Connect prepares clients for every member of decl: it reads the token secret
+// and the SSH key and parses known_hosts, but contacts nothing yet.
+func Connect(decl *api.Cluster) (*Remote, error) {
+	secret, err := decl.TokenSecret()
+	if err != nil {
+		return nil, err
+	}
+	acc := decl.Spec.Access
+	signer, err := sshrun.LoadKey(acc.SSH.PrivateKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("spec.access.ssh.privateKeyFile: %w", err)
+	}
+	runner, err := sshrun.New(sshrun.Config{
+		User:           acc.SSH.User,
+		Signer:         signer,
+		KnownHostsFile: acc.SSH.KnownHostsFile,
+		MaxSessions:    acc.SSH.MaxSessions,
+		DialTimeout:    acc.SSH.Timeout.D(),
+		CommandTimeout: acc.SSH.CommandTimeout.D(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spec.access.ssh: %w", err)
+	}
+	r := &Remote{decl: decl, ssh: runner, apis: map[string]StatusReader{}}
+	for i := range decl.Spec.Members {
+		m := &decl.Spec.Members[i]
+		c, err := pveapi.New(pveapi.Config{
+			BaseURL:     "https://" + net.JoinHostPort(m.Management.Host, strconv.Itoa(decl.APIPort(m))),
+			Fingerprint: m.Management.Fingerprint,
+			TokenID:     acc.API.Token.ID,
+			TokenSecret: secret,
+			Timeout:     acc.API.Timeout.D(),
+		})
+		if err != nil {
+			runner.Close()
+			return nil, fmt.Errorf("spec.members[%d] (%s): %w", i, m.Name, err)
+		}
+		r.apis[m.Name] = c
+	}
+	return r, nil
+}
+
+// SSHAddr returns the host:port quorate uses to reach m over SSH.
+func (r *Remote) SSHAddr(m *api.Member) string { return r.sshAddr(m) }
+
+// Close drops the SSH connections.
+func (r *Remote) Close() error { return r.ssh.Close() }
+
+func (r *Remote) sshAddr(m *api.Member) string {
+	return net.JoinHostPort(m.Management.Host, strconv.Itoa(r.decl.SSHPort(m)))
+}
+
+// run executes one command on member m.
+func (r *Remote) run(ctx context.Context, m *api.Member, cmd string, stdin []byte) (sshrun.Result, error) {
+	return r.ssh.Run(ctx, r.sshAddr(m), cmd, stdin)
+}
+
+// Observe gathers every declared member in parallel. It returns an error only
+// for what must stop the run (a changed or unknown host key, a TLS fingerprint
+// mismatch, a cancelled context); a node that does not answer is recorded as
+// such in the returned state.
+func (r *Remote) Observe(ctx context.Context) (*state.Cluster, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	obs := &state.Cluster{FormatVersion: state.FormatVersion, Name: r.decl.Metadata.Name, ObservedAt: now().UTC()}
+	obs.Nodes = make([]state.Node, len(r.decl.Spec.Members))
+	fatal := make([]error, len(r.decl.Spec.Members))
+	var wg sync.WaitGroup
+	for i := range r.decl.Spec.Members {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			obs.Nodes[i], fatal[i] = r.observeNode(ctx, &r.decl.Spec.Members[i])
+		}(i)
+	}
+	wg.Wait()
+	if err := errors.Join(fatal...); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	obs.Sort()
+	return obs, nil
+}
+
+// mustStop reports whether err is a trust failure that ends the run.
+func mustStop(err error) bool {
+	var hk *sshrun.HostKeyError
+	var fp *pveapi.FingerprintError
+	return errors.As(err, &hk) || errors.As(err, &fp)
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/clusters"
+	"github.com/quorate/quorate/reconciler"
+	"github.com/quorate/quorate/state"
+)
+
+// newFlags returns a flag set that reports errors to stderr and does not exit.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("quorate "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// oneFile returns the single cluster file argument.
+func oneFile(fs *flag.FlagSet, stderr io.Writer) (string, bool) {
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "%s: expected one cluster YAML file, got %d arguments\n", fs.Name(), fs.NArg())
+		return "", false
+	}
+	return fs.Arg(0), true
+}
+
+// load reads and validates a cluster file, printing every problem.
+func load(path string, stderr io.Writer) (*api.Cluster, bool) {
+	c, err := api.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var errs *api.Errors
+		if errors.As(err, &errs) {
+			fmt.Fprintf(stderr, "%s: %d problem(s); nothing was contacted.\n", path, len(*errs))
+		}
+		return nil, false
+	}
+	return c, true
+}
+
+// observe connects and takes one observation.
+func observe(ctx context.Context, decl *api.Cluster) (*clusters.Remote, *state.Cluster, error) {
+	remote, err := clusters.Connect(decl)
+	if err != nil {
+		return nil, nil, err
+	}
+	obs, err := remote.Observe(ctx)
+	if err != nil {
+		remote.Close()
+		return nil, nil, fmt.Errorf("observing cluster %q: %w\nNothing was changed.", decl.Metadata.Name, err)
+	}
+	return remote, obs, nil
+}
+
+// defaultStateDir is where the controller keeps its own records.
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "quorate")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "quorate")
+	}
+	return ".quorate"
+}
+
+// progress prints one line per apply event, with its duration.
+func progress(w io.Writer) func(reconciler.Event) {
+	return func(e reconciler.Event) {
+		prefix := fmt.Sprintf("[%d/%d] %s", e.Action, e.Actions, e.Summary)
+		switch e.Phase {
+		case "skip":
+			fmt.Fprintf(w, "%s: skipped, %s\n", prefix, e.Detail)
+		case "check":
+			fmt.Fprintf(w, "%s: %s (%s)\n", prefix, e.Detail, round(e.Duration))
+		case "step":
+			status := "ok"
+			if e.Err != nil {
+				status = "FAILED"
+			}
+			fmt.Fprintf(w, "  step %d/%d %s: %s (%s)\n", e.Step, e.Steps, e.Detail, status, round(e.Duration))
+		case "verify":
+			fmt.Fprintf(w, "  verified: %s (%s)\n", e.Detail, round(e.Duration))
+		}
+	}
+}
+
+func round(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}

@@ -1,0 +1,155 @@
+package reconciler
+
+import (
+	"fmt"
+)
+
+// Kind is the kind of an action.
+type Kind int
+
+// Action kinds. Issue #3 adds the membership kinds.
+const (
+	// ResyncCorosyncConf installs the cluster's corosync.conf on a node whose
+	// local copy is older (the CMAP "Received config version" refusal, reference
+	// §5.2 and §5.4) and restarts its corosync and pve-cluster.
+	ResyncCorosyncConf Kind = iota + 1
+	// StartClusterServices starts corosync and pve-cluster on a node that
+	// already has the cluster's corosync.conf (an interrupted resync, or a node
+	// whose services were left stopped).
+	StartClusterServices
+)
+
+var kindNames = map[Kind]string{
+	ResyncCorosyncConf:   "ResyncCorosyncConf",
+	StartClusterServices: "StartClusterServices",
+}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// MarshalText writes the kind's name.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind's name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for kk, s := range kindNames {
+		if s == string(b) {
+			*k = kk
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown action kind %q", b)
+}
+
+// Action is one change to one target, with the facts that must hold before it
+// runs (Pre) and after it (Post). If Post already holds, Apply treats the action
+// as done. Reason and Diff are for people; they are not checked.
+type Action struct {
+	Kind   Kind   `json:"kind"`
+	Target string `json:"target"`
+	Reason string `json:"reason"`
+	// FromVersion and ToVersion are the config_version before and after, when
+	// the action writes corosync.conf.
+	FromVersion uint64 `json:"from_version,omitempty"`
+	ToVersion   uint64 `json:"to_version,omitempty"`
+	// Diff is a unified diff of the file the action replaces.
+	Diff  string `json:"diff,omitempty"`
+	Pre   []Fact `json:"pre"`
+	Post  []Fact `json:"post"`
+	Steps []Step `json:"steps"`
+}
+
+// Summary is the one-line description used in plan text.
+func (a Action) Summary() string {
+	switch a.Kind {
+	case ResyncCorosyncConf:
+		if a.FromVersion == 0 {
+			return fmt.Sprintf("resync %s: local corosync.conf missing → cluster v%d", a.Target, a.ToVersion)
+		}
+		return fmt.Sprintf("resync %s: local corosync.conf v%d → cluster v%d", a.Target, a.FromVersion, a.ToVersion)
+	case StartClusterServices:
+		return fmt.Sprintf("start corosync and pve-cluster on %s (it has the cluster's corosync.conf v%d)", a.Target, a.ToVersion)
+	}
+	return fmt.Sprintf("%s %s", a.Kind, a.Target)
+}
+
+// StepKind is the kind of a step.
+type StepKind int
+
+// Step kinds; clusters/ maps each to node commands (clusters/commands.go).
+const (
+	// StepStopService stops Unit on Node (systemctl stop).
+	StepStopService StepKind = iota + 1
+	// StepStartService starts Unit on Node (systemctl start).
+	StepStartService
+	// StepBackupFile copies Path on Node to BackupPath (on the node), and the
+	// controller keeps its own copy of the bytes it observed.
+	StepBackupFile
+	// StepInstallFile writes Content to Path+".new" on Node and renames it onto
+	// Path. The executor refuses when the file it replaces has a config_version
+	// at or above Version (never write a lower corosync.conf).
+	StepInstallFile
+)
+
+var stepNames = map[StepKind]string{
+	StepStopService:  "StopService",
+	StepStartService: "StartService",
+	StepBackupFile:   "BackupFile",
+	StepInstallFile:  "InstallFile",
+}
+
+// String returns the step kind's name.
+func (k StepKind) String() string {
+	if s, ok := stepNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("StepKind(%d)", int(k))
+}
+
+// MarshalText writes the step kind's name.
+func (k StepKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a step kind's name.
+func (k *StepKind) UnmarshalText(b []byte) error {
+	for kk, s := range stepNames {
+		if s == string(b) {
+			*k = kk
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown step kind %q", b)
+}
+
+// Step is one operation on one node. Fields not used by a kind are empty.
+type Step struct {
+	Kind       StepKind `json:"kind"`
+	Node       string   `json:"node"`
+	Unit       string   `json:"unit,omitempty"`
+	Path       string   `json:"path,omitempty"`
+	BackupPath string   `json:"backup_path,omitempty"`
+	// Content is the file content InstallFile writes; Digest its SHA-256 hex and
+	// Version its config_version.
+	Content string `json:"content,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+	Version uint64 `json:"version,omitempty"`
+}
+
+// String describes the step for progress lines and plan text.
+func (s Step) String() string {
+	switch s.Kind {
+	case StepStopService:
+		return fmt.Sprintf("stop %s on %s", s.Unit, s.Node)
+	case StepStartService:
+		return fmt.Sprintf("start %s on %s", s.Unit, s.Node)
+	case StepBackupFile:
+		return fmt.Sprintf("back up %s on %s to %s", s.Path, s.Node, s.BackupPath)
+	case StepInstallFile:
+		return fmt.Sprintf("install %s v%d on %s (%s.new, then rename)", s.Path, s.Version, s.Node, s.Path)
+	}
+	return s.Kind.String()
+}

@@ -1,0 +1,294 @@
+package reconciler
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/state"
+	"github.com/quorate/quorate/state/corosync"
+)
+
+// The ordering rules, in one place (STYLE.md "Order and safety live in one
+// place"):
+//
+//  1. Nothing is planned without an authority: a node whose corosync is quorate
+//     and whose pmxcfs shows /etc/pve/corosync.conf. Its copy is the cluster's
+//     configuration; an inquorate cluster is never acted on.
+//  2. A cluster whose totem.cluster_name differs from metadata.name is not
+//     touched at all: the declaration points at the wrong cluster.
+//  3. Stale nodes are resynced first, before any membership change (none exist
+//     in this build yet), one node per action, in name order. Each resync stops
+//     the node's corosync, so its precondition predicts that the rest of the
+//     cluster stays quorate without it (quorum.go).
+//  4. A node whose local corosync.conf is newer than the cluster's, or has the
+//     same version with other content, is never overwritten: quorate never
+//     installs a corosync.conf without a higher config_version.
+//  5. Remaining drift (members, nodeids, votes, addresses, links, quorum
+//     options, qdevice) is reported as Blocked: the actions that change
+//     membership arrive with issue #3.
+
+// Units stopped and started by a resync, in the runbook's order (reference
+// §5.4): pmxcfs first so it cannot copy anything while corosync is down.
+const (
+	unitCorosync   = "corosync"
+	unitPVECluster = "pve-cluster"
+)
+
+func (p *planner) resyncStale(auth *state.Node) {
+	clusterConf, _ := auth.ClusterConf.Parsed()
+	ids := map[string]int{}
+	for _, n := range clusterConf.Nodes() {
+		ids[n.Name] = n.NodeID
+	}
+	cluster := auth.ClusterConf
+	for i := range p.obs.Nodes {
+		n := &p.obs.Nodes[i]
+		nodeid, inCluster := ids[n.Name]
+		if p.desired.Member(n.Name) == nil || !n.SSH.OK || !inCluster {
+			continue
+		}
+		local := n.LocalConf
+		switch {
+		case local.Present && local.Digest == cluster.Digest:
+			if n.Corosync != state.Active || n.PVECluster != state.Active {
+				p.add(p.startAction(auth, n, nodeid))
+			}
+			continue
+		case local.Present && local.Version > cluster.Version:
+			p.block(n.Name,
+				fmt.Sprintf("local corosync.conf is version %d, newer than the cluster's %d on %s; a node with a higher version joins silently and its file would win at the next edit", local.Version, cluster.Version, auth.Name),
+				fmt.Sprintf("compare %s on %s with %s on %s by hand; quorate never replaces a corosync.conf with a lower version", "/etc/corosync/corosync.conf", n.Name, "/etc/pve/corosync.conf", auth.Name))
+			continue
+		case local.Present && local.Version == cluster.Version:
+			p.block(n.Name,
+				fmt.Sprintf("local corosync.conf has the cluster's version %d but different content", local.Version),
+				"quorate only installs a corosync.conf with a higher config_version; bump config_version in /etc/pve/corosync.conf (Proxmox's edit procedure) so pmxcfs copies it, or repair the node's file by hand")
+			continue
+		}
+		p.add(p.resyncAction(auth, n, nodeid))
+	}
+}
+
+func (p *planner) resyncAction(auth, n *state.Node, nodeid int) Action {
+	cluster, local := auth.ClusterConf, n.LocalConf
+	stamp := p.now.Format("20060102T150405Z")
+	a := Action{
+		Kind:        ResyncCorosyncConf,
+		Target:      n.Name,
+		Reason:      resyncReason(n, cluster.Version),
+		FromVersion: local.Version,
+		ToVersion:   cluster.Version,
+		Diff: udiff.Unified(
+			fmt.Sprintf("%s:%s (v%d)", n.Name, "/etc/corosync/corosync.conf", local.Version),
+			fmt.Sprintf("%s:%s (v%d)", auth.Name, "/etc/pve/corosync.conf", cluster.Version),
+			local.Content, cluster.Content),
+		Pre: []Fact{
+			{Kind: FactClusterQuorate, Node: auth.Name},
+			{Kind: FactClusterConf, Node: auth.Name, Digest: cluster.Digest},
+			{Kind: FactLocalVersionBelow, Node: n.Name, Version: cluster.Version},
+			{Kind: FactQuorumWithout, Node: n.Name, Via: auth.Name, NodeID: nodeid},
+		},
+		Post: resyncPost(auth, n, nodeid),
+	}
+	a.Steps = append(a.Steps,
+		Step{Kind: StepStopService, Node: n.Name, Unit: unitPVECluster},
+		Step{Kind: StepStopService, Node: n.Name, Unit: unitCorosync})
+	if local.Present {
+		a.Steps = append(a.Steps, Step{Kind: StepBackupFile, Node: n.Name,
+			Path:       "/etc/corosync/corosync.conf",
+			BackupPath: path.Join("/var/lib/quorate/backup", fmt.Sprintf("corosync.conf.v%d.%s", local.Version, stamp)),
+			Digest:     local.Digest, Version: local.Version})
+	}
+	a.Steps = append(a.Steps,
+		Step{Kind: StepInstallFile, Node: n.Name, Path: "/etc/corosync/corosync.conf",
+			Content: cluster.Content, Digest: cluster.Digest, Version: cluster.Version},
+		Step{Kind: StepStartService, Node: n.Name, Unit: unitCorosync},
+		Step{Kind: StepStartService, Node: n.Name, Unit: unitPVECluster})
+	return a
+}
+
+// startAction starts the cluster services of a node whose local file is already
+// the cluster's: what is left of an interrupted resync.
+func (p *planner) startAction(auth, n *state.Node, nodeid int) Action {
+	cluster := auth.ClusterConf
+	a := Action{
+		Kind:        StartClusterServices,
+		Target:      n.Name,
+		Reason:      fmt.Sprintf("%s has the cluster's corosync.conf, but corosync is %s and pve-cluster is %s", n.Name, n.Corosync, n.PVECluster),
+		FromVersion: cluster.Version,
+		ToVersion:   cluster.Version,
+		Pre: []Fact{
+			{Kind: FactClusterQuorate, Node: auth.Name},
+			{Kind: FactClusterConf, Node: auth.Name, Digest: cluster.Digest},
+			{Kind: FactLocalConf, Node: n.Name, Digest: cluster.Digest},
+		},
+		Post: resyncPost(auth, n, nodeid),
+	}
+	a.Steps = []Step{
+		{Kind: StepStartService, Node: n.Name, Unit: unitCorosync},
+		{Kind: StepStartService, Node: n.Name, Unit: unitPVECluster},
+	}
+	return a
+}
+
+// resyncPost is what a node looks like once it is back: the cluster's file,
+// running it, counted in the membership, quorate, and pmxcfs in sync.
+func resyncPost(auth, n *state.Node, nodeid int) []Fact {
+	cluster := auth.ClusterConf
+	return []Fact{
+		{Kind: FactLocalConf, Node: n.Name, Digest: cluster.Digest},
+		{Kind: FactRuntimeVersion, Node: n.Name, Version: cluster.Version},
+		{Kind: FactMember, Node: n.Name, Via: auth.Name, NodeID: nodeid},
+		{Kind: FactNodeQuorate, Node: n.Name},
+		{Kind: FactPmxcfsConf, Node: n.Name, Digest: cluster.Digest},
+	}
+}
+
+func resyncReason(n *state.Node, clusterVersion uint64) string {
+	switch {
+	case n.CMAPRejection != nil:
+		return fmt.Sprintf("corosync on %s refused to join: %q", n.Name, strings.TrimSpace(n.CMAPRejection.Line))
+	case !n.LocalConf.Present:
+		return fmt.Sprintf("%s has no /etc/corosync/corosync.conf, so corosync cannot start", n.Name)
+	case n.Corosync != state.Active:
+		return fmt.Sprintf("local corosync.conf v%d is older than the cluster's v%d: corosync (%s) would exit at start with the CMAP config-version refusal", n.LocalConf.Version, clusterVersion, n.Corosync)
+	}
+	return fmt.Sprintf("corosync runs with an older local corosync.conf (v%d < v%d) and would be refused at its next start", n.LocalConf.Version, clusterVersion)
+}
+
+// drift reports every declared-vs-cluster difference that no action handles
+// yet. It compares the declaration with the authority's corosync.conf.
+func (p *planner) drift(auth *state.Node, conf *corosync.Config) {
+	const later = "quorate does not make this change yet (membership actions arrive with the next release); make it by hand with pvecm or Proxmox's corosync.conf edit procedure, or change the declaration"
+	v := auth.ClusterConf.Version
+	actual := map[string]corosync.Node{}
+	for _, n := range conf.Nodes() {
+		actual[n.Name] = n
+	}
+	for _, m := range p.desired.Spec.Members {
+		n, ok := actual[m.Name]
+		if !ok {
+			p.block(m.Name, fmt.Sprintf("declared, but not in the cluster's corosync.conf (v%d): it would have to join", v), later)
+			continue
+		}
+		if n.NodeID != m.NodeID {
+			p.block(m.Name, fmt.Sprintf("nodeid is %d in the cluster, declared %d", n.NodeID, m.NodeID),
+				"a nodeid cannot change in place: fix the declaration to the cluster's nodeid")
+		}
+		votes := n.Votes
+		if votes == 0 {
+			votes = 1 // absent quorum_votes counts as 1 (reference §2.6 item 10)
+		}
+		if votes != m.Votes {
+			p.block(m.Name, fmt.Sprintf("quorum_votes is %d in the cluster, declared %d", votes, m.Votes), later)
+		}
+		for _, d := range addrDiffs(n, m.Addresses) {
+			p.block(m.Name, d, later)
+		}
+	}
+	var extra []string
+	for name := range actual {
+		if p.desired.Member(name) == nil {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	for _, name := range extra {
+		p.block(name, fmt.Sprintf("in the cluster's corosync.conf (v%d) but not declared", v),
+			"declare it under members, or remove it from the cluster by hand (power it off, then `pvecm delnode "+name+"`); quorate does not remove members yet")
+	}
+	p.linkDrift(conf, later)
+	p.quorumDrift(conf, later)
+}
+
+func addrDiffs(n corosync.Node, declared []api.LinkAddress) []string {
+	var out []string
+	want := map[int]string{}
+	for _, a := range declared {
+		want[a.Link] = a.Address
+	}
+	links := map[int]bool{}
+	for l := range want {
+		links[l] = true
+	}
+	for l := range n.Addrs {
+		links[l] = true
+	}
+	var nums []int
+	for l := range links {
+		nums = append(nums, l)
+	}
+	sort.Ints(nums)
+	for _, l := range nums {
+		got, w := n.Addrs[l], want[l]
+		switch {
+		case got == w:
+		case got == "":
+			out = append(out, fmt.Sprintf("has no address on link %d, declared %s", l, w))
+		case w == "":
+			out = append(out, fmt.Sprintf("has ring%d_addr %s, but link %d is not declared for it", l, got, l))
+		default:
+			out = append(out, fmt.Sprintf("ring%d_addr is %s in the cluster, declared %s", l, got, w))
+		}
+	}
+	return out
+}
+
+func (p *planner) linkDrift(conf *corosync.Config, later string) {
+	have := map[int]int{}
+	for _, it := range conf.Interfaces() {
+		have[it.Number] = it.Priority
+	}
+	want := map[int]int{}
+	for _, l := range p.desired.Spec.Links {
+		want[l.Number] = l.Priority
+	}
+	for _, l := range p.desired.Spec.Links {
+		prio, ok := have[l.Number]
+		switch {
+		case !ok && len(have) > 0:
+			p.block(fmt.Sprintf("link %d", l.Number), "declared, but the cluster has no interface section for it", later)
+		case ok && prio != l.Priority:
+			p.block(fmt.Sprintf("link %d", l.Number), fmt.Sprintf("knet_link_priority is %d in the cluster, declared %d", prio, l.Priority), later)
+		}
+	}
+	for _, it := range conf.Interfaces() {
+		if _, ok := want[it.Number]; !ok {
+			p.block(fmt.Sprintf("link %d", it.Number), "in the cluster, but not declared", later)
+		}
+	}
+}
+
+func (p *planner) quorumDrift(conf *corosync.Config, later string) {
+	q := conf.Main.Section("quorum")
+	flag := func(key string) bool { v, _ := q.Value(key); return v == "1" }
+	d := p.desired.Spec.Quorum
+	if flag("two_node") != d.TwoNode {
+		p.block("quorum", fmt.Sprintf("two_node is %t in the cluster, declared %t", flag("two_node"), d.TwoNode), later)
+	}
+	if flag("wait_for_all") != d.WaitForAll {
+		p.block("quorum", fmt.Sprintf("wait_for_all is %t in the cluster, declared %t", flag("wait_for_all"), d.WaitForAll), later)
+	}
+	ev, _ := q.Value("expected_votes")
+	if want := d.ExpectedVotes; (ev == "" && want != 0) || (ev != "" && ev != strconv.Itoa(want)) {
+		p.block("quorum", fmt.Sprintf("expected_votes is %q in the cluster, declared %d", ev, want), later)
+	}
+	dev := q.Section("device")
+	switch {
+	case dev == nil && p.desired.Spec.QDevice != nil:
+		p.block("qdevice", "declared, but the cluster has no quorum.device", later)
+	case dev != nil && p.desired.Spec.QDevice == nil:
+		p.block("qdevice", "the cluster has a quorum.device, but none is declared", later)
+	case dev != nil:
+		host, _ := dev.Section("net").Value("host")
+		if host != p.desired.Spec.QDevice.Host {
+			p.block("qdevice", fmt.Sprintf("qnetd host is %s in the cluster, declared %s", host, p.desired.Spec.QDevice.Host), later)
+		}
+	}
+}

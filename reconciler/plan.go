@@ -1,0 +1,112 @@
+package reconciler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/state"
+)
+
+// FormatVersion is the version of the JSON form of a Changeset.
+const FormatVersion = 1
+
+// Changeset is the result of Plan: the actions to run, in order, and the drift
+// that quorate sees but may not act on now. It names the observation it was
+// computed from, so a saved plan is refused once the cluster has changed.
+type Changeset struct {
+	FormatVersion int    `json:"format_version"`
+	Cluster       string `json:"cluster"`
+	// Fingerprint is state.Cluster.Fingerprint of the observation.
+	Fingerprint string `json:"fingerprint"`
+	// CreatedAt is the now given to Plan.
+	CreatedAt time.Time `json:"created_at"`
+	// Actions run in this order, one at a time.
+	Actions []Action `json:"actions"`
+	// Blocked lists differences quorate will not change now, each with why and
+	// what to do. A Changeset with Blocked entries is not converged.
+	Blocked []Blocked `json:"blocked"`
+}
+
+// Blocked is a difference between declared and observed state that no action
+// addresses: a failed precondition, or a change this build does not make.
+type Blocked struct {
+	Target string `json:"target"`
+	Reason string `json:"reason"`
+	// Do is what the operator can do about it.
+	Do string `json:"do"`
+}
+
+// Converged reports whether nothing is left to do or explain.
+func (c *Changeset) Converged() bool { return len(c.Actions) == 0 && len(c.Blocked) == 0 }
+
+// Plan compares the declared state with one observation and returns the
+// actions that converge them, in execution order. It is pure: no I/O, no clock
+// (now is an input, used only for names such as backup files), no map-order
+// dependence. desired must have passed api.Validate.
+func Plan(desired *api.Cluster, observed *state.Cluster, now time.Time) Changeset {
+	cs := Changeset{
+		FormatVersion: FormatVersion,
+		Cluster:       desired.Metadata.Name,
+		Fingerprint:   observed.Fingerprint(),
+		CreatedAt:     now.UTC(),
+		Actions:       []Action{},
+		Blocked:       []Blocked{},
+	}
+	p := planner{desired: desired, obs: observed, now: now.UTC(), cs: &cs}
+	p.run()
+	return cs
+}
+
+type planner struct {
+	desired *api.Cluster
+	obs     *state.Cluster
+	now     time.Time
+	cs      *Changeset
+}
+
+func (p *planner) block(target, reason, do string) {
+	p.cs.Blocked = append(p.cs.Blocked, Blocked{Target: target, Reason: reason, Do: do})
+}
+
+func (p *planner) add(a Action) { p.cs.Actions = append(p.cs.Actions, a) }
+
+// run applies the ordering rules of order.go.
+func (p *planner) run() {
+	auth := p.obs.Authority()
+	if auth == nil {
+		p.block(p.desired.Metadata.Name,
+			"no node was observed with a quorate corosync and a readable /etc/pve/corosync.conf, so quorate cannot tell which configuration is the cluster's",
+			"restore quorum first (see `pvecm status` on the nodes); quorate does not act on an inquorate cluster")
+		p.unreachable()
+		return
+	}
+	conf, err := auth.ClusterConf.Parsed()
+	if err != nil {
+		p.block(p.desired.Metadata.Name,
+			fmt.Sprintf("%s: /etc/pve/corosync.conf does not parse: %v", auth.Name, err),
+			"repair /etc/pve/corosync.conf by hand (Proxmox's tools refuse it too)")
+		return
+	}
+	if name := conf.ClusterName(); name != p.desired.Metadata.Name {
+		p.block(p.desired.Metadata.Name,
+			fmt.Sprintf("the cluster at these addresses is named %q (totem.cluster_name on %s), not %q", name, auth.Name, p.desired.Metadata.Name),
+			"check metadata.name and the members' management addresses; quorate will not touch a cluster it was not pointed at")
+		return
+	}
+	p.unreachable()
+	p.resyncStale(auth)
+	p.drift(auth, conf)
+}
+
+// unreachable reports declared members that could not be observed over SSH.
+func (p *planner) unreachable() {
+	for _, n := range p.obs.Nodes {
+		if p.desired.Member(n.Name) == nil || n.SSH.OK {
+			continue
+		}
+		p.block(n.Name,
+			fmt.Sprintf("not reachable over SSH: %s", n.SSH.Error),
+			"check that the node is powered on and that members[].management points at it; quorate plans only from what it can see")
+	}
+}
