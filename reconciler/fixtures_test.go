@@ -87,3 +87,13 @@ func mustNode(t *testing.T, c *state.Cluster, name string) *state.Node {
 	}
 	return n
 }
+
+// healthyStory is the story's cluster once pve14 is back: five members at v32.
+func healthyStory() *state.Cluster {
+	c32 := confText(32, storyNodes...)
+	obs := &state.Cluster{FormatVersion: state.FormatVersion, Name: "prod", ObservedAt: testNow}
+	for _, n := range storyNodes {
+		obs.Nodes = append(obs.Nodes, healthyNode(n, c32, storyNodes))
+	}
+	return obs
+}
