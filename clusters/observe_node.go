@@ -57,6 +57,7 @@ func (r *Remote) observeSSH(ctx context.Context, m *api.Member, n *state.Node) e
 	if units, perr := cmdout.ParseServices(res.Stdout, 2); perr == nil {
 		n.Corosync, n.PVECluster = units[0], units[1]
 	}
+	// else both stay Unknown: a node we cannot read is never taken for healthy.
 	type job struct {
 		cmd  string
 		done func(sshrun.Result)

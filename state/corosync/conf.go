@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -114,7 +115,19 @@ func tokenize(raw string) []string {
 			lines[i] = l[:j]
 		}
 	}
-	return strings.Fields(strings.Join(lines, " "))
+	return strings.FieldsFunc(strings.Join(lines, " "), isPerlSpace)
+}
+
+// isPerlSpace is Perl's \s on a byte string, which is how parse_conf sees the
+// file (it is not decoded as UTF-8): ASCII space, \t, \n, \v, \f and \r only.
+// strings.Fields would also split on U+0085 and U+00A0 and other Unicode
+// spaces, which Proxmox keeps inside a token.
+func isPerlSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return true
+	}
+	return false
 }
 
 // normalizeArrays keys nodelist.node by name (else ring0_addr) and
@@ -310,11 +323,18 @@ func (c *Config) ConfigVersion() (uint64, bool) {
 var ErrNoVersion = errors.New("invalid corosync config: unable to read config version")
 
 // BumpVersion increments totem.config_version by one, as atomic_write_conf does,
-// and returns the new version.
+// and returns the new version. It returns ErrNoVersion when there is no
+// readable version, and an error without changing anything when the version
+// is already the largest uint64.
 func (c *Config) BumpVersion() (uint64, error) {
 	v, ok := c.ConfigVersion()
 	if !ok {
 		return 0, ErrNoVersion
+	}
+	if v == math.MaxUint64 {
+		// +1 would wrap to 0, and corosync skips its version check for 0
+		// (reference §5.2). Proxmox would write a float here; neither is sane.
+		return 0, fmt.Errorf("invalid corosync config: config_version %d is at its maximum and cannot be increased", v)
 	}
 	c.Main.Section("totem").Set("config_version", strconv.FormatUint(v+1, 10))
 	return v + 1, nil
