@@ -39,18 +39,31 @@ func Load(path string) (*Cluster, error) {
 // they are kept as written.
 func LoadBytes(name string, b []byte) (*Cluster, error) {
 	doc, errs := parse(name, b)
-	if len(errs) > 0 {
+	if doc == nil {
 		return nil, asErrors(errs)
 	}
 	c := &Cluster{Source: name}
-	if errs := strictDecode(doc, b, c); len(errs) > 0 {
-		return nil, asErrors(errs)
+	checkRules := true
+	if len(errs) == 0 {
+		if errs := strictDecode(doc, b, c); len(errs) > 0 {
+			return nil, asErrors(errs)
+		}
+	} else {
+		// Schema problems (unknown fields, wrong types) are reported together
+		// with the rule violations of what did decode, so an operator sees
+		// every problem in one run. Rules about a field that already has a
+		// schema problem are left out: they would only repeat it.
+		checkRules = lenientDecode(b, c)
 	}
 	applyDefaults(c, func(path string) bool { return doc.present[path] })
-	if errs := Validate(c); len(errs) > 0 {
-		for i := range errs {
-			doc.locate(&errs[i])
-		}
+	rules := Validate(c)
+	for i := range rules {
+		doc.locate(&rules[i])
+	}
+	if checkRules && len(errs) <= maxProblems {
+		errs = append(errs, withoutRepeats(rules, errs)...)
+	}
+	if len(errs) > 0 {
 		return nil, asErrors(errs)
 	}
 	normalize(c)
@@ -139,6 +152,44 @@ func strictDecode(doc *document, b []byte, c *Cluster) []FieldError {
 			fe.Message = m[2]
 		}
 		out = append(out, fe)
+	}
+	return out
+}
+
+// lenientDecode decodes what it can; type errors were already reported by the
+// schema walk. It reports false when decoding stopped early (a value whose own
+// parser failed, such as a duration), so the rest cannot be checked.
+func lenientDecode(b []byte, c *Cluster) bool {
+	err := yaml.NewDecoder(bytes.NewReader(b)).Decode(c)
+	var te *yaml.TypeError
+	return err == nil || errors.As(err, &te)
+}
+
+// withoutRepeats keeps the rule violations of objects that decoded cleanly:
+// a rule about a mapping that holds a schema problem (or lies below one)
+// would mostly restate it ("address is required" next to an unknown field
+// "adress"). A schema problem at the top level suppresses only its own
+// field's subtree.
+func withoutRepeats(rules, schema []FieldError) []FieldError {
+	under := func(p, prefix string) bool {
+		return prefix == "" || p == prefix || strings.HasPrefix(p, prefix+".") || strings.HasPrefix(p, prefix+"[")
+	}
+	var out []FieldError
+	for _, r := range rules {
+		repeat := false
+		for _, s := range schema {
+			scope := parentPath(s.Path)
+			if scope == "" {
+				scope = s.Path
+			}
+			if s.Path == "" || under(r.Path, scope) {
+				repeat = true
+				break
+			}
+		}
+		if !repeat {
+			out = append(out, r)
+		}
 	}
 	return out
 }

@@ -1,0 +1,148 @@
+package sim
+
+import (
+	"strconv"
+	"strings"
+)
+
+// unitName maps "corosync" and "corosync.service" to the model's unit keys;
+// ok is false for units the model does not know.
+func unitName(arg string) (string, bool) {
+	u := strings.TrimSuffix(arg, ".service")
+	switch u {
+	case unitCorosync, unitPVECluster:
+		return u, true
+	}
+	return u, false
+}
+
+// cmdSystemctl: is-active|start|stop|restart UNIT... Starting a running unit
+// does nothing; a corosync start that fails before READY (parse error, not in
+// the nodelist) fails the job with exit 1, while one that exits later on the
+// CMAP check succeeds (corosync-lab §2').
+func cmdSystemctl(m *Model, n *node, c simpleCmd, _ []byte) *result {
+	r := &result{}
+	if len(c.args) < 2 {
+		return r.fail(1, "systemctl: missing verb")
+	}
+	verb, units := c.args[1], c.args[2:]
+	if len(units) == 0 && verb != "is-active" {
+		return r.fail(1, "Too few arguments.")
+	}
+	switch verb {
+	case "is-active":
+		for _, a := range units {
+			u, ok := unitName(a)
+			st := "inactive"
+			if ok {
+				st = n.units[u]
+			}
+			r.outf("%s\n", st)
+			if st != "active" {
+				r.code = 3
+			}
+		}
+		return r
+	case "start", "stop", "restart":
+	default:
+		return r.fail(1, "Unknown command verb '%s'.", verb)
+	}
+	for _, a := range units {
+		if _, ok := unitName(a); !ok {
+			return r.fail(5, "Failed to %s %s.service: Unit %s.service not found.", verb, strings.TrimSuffix(a, ".service"), strings.TrimSuffix(a, ".service"))
+		}
+	}
+	for _, a := range units {
+		u, _ := unitName(a)
+		if verb == "stop" || verb == "restart" {
+			m.stopUnit(n, u)
+		}
+		if verb == "start" || verb == "restart" {
+			if !m.startUnit(n, u) {
+				return r.fail(1, "Job for %s.service failed because the control process exited with error code.\nSee \"systemctl status %s.service\" and \"journalctl -xeu %s.service\" for details.", u, u, u)
+			}
+		}
+		m.settle()
+	}
+	return r
+}
+
+func (m *Model) stopUnit(n *node, u string) {
+	switch u {
+	case unitCorosync:
+		m.stopCorosync(n)
+	case unitPVECluster:
+		m.stopPmxcfs(n)
+	}
+	m.settle()
+}
+
+func (m *Model) startUnit(n *node, u string) bool {
+	switch u {
+	case unitCorosync:
+		if n.cs != nil {
+			return true
+		}
+		ok := m.startCorosync(n)
+		m.settle()
+		return ok
+	case unitPVECluster:
+		m.startPmxcfs(n)
+		m.settle()
+	}
+	return true
+}
+
+// cmdJournalctl: journalctl -b -u UNIT [--no-pager] [-o short] [-n N].
+func cmdJournalctl(m *Model, n *node, c simpleCmd, _ []byte) *result {
+	r := &result{}
+	unit, last := "", 0
+	args := c.args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-b" || a == "--no-pager" || a == "-q" || a == "--quiet":
+		case a == "-u" || a == "-o" || a == "-n":
+			if i+1 >= len(args) {
+				return r.fail(1, "journalctl: option requires an argument -- '%s'", strings.TrimPrefix(a, "-"))
+			}
+			i++
+			switch a {
+			case "-u":
+				unit = strings.TrimSuffix(args[i], ".service")
+			case "-o":
+				if args[i] != "short" && args[i] != "cat" {
+					return r.fail(1, "Unsupported output mode in the simulator: %s", args[i])
+				}
+			case "-n":
+				v, err := strconv.Atoi(args[i])
+				if err != nil || v < 0 {
+					return r.fail(1, "Failed to parse lines '%s'", args[i])
+				}
+				last = v
+			}
+		case strings.HasPrefix(a, "--unit="):
+			unit = strings.TrimSuffix(strings.TrimPrefix(a, "--unit="), ".service")
+		case strings.HasPrefix(a, "--lines="):
+			v, err := strconv.Atoi(strings.TrimPrefix(a, "--lines="))
+			if err != nil {
+				return r.fail(1, "Failed to parse lines '%s'", a)
+			}
+			last = v
+		default:
+			return r.fail(1, "journalctl: unsupported argument in the simulator: %s", a)
+		}
+	}
+	if unit == "" {
+		return r.fail(1, "journalctl: the simulator needs -u UNIT")
+	}
+	lines := n.journalFor(unit, last)
+	if len(lines) == 0 {
+		r.outf("-- No entries --\n")
+		return r
+	}
+	for _, l := range lines {
+		r.outf("%s\n", l)
+	}
+	return r
+}

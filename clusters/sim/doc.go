@@ -1,0 +1,72 @@
+// Package sim is an in-memory model of a Proxmox VE cluster's membership
+// machinery: corosync (membership, the config_version join check, reload,
+// votequorum), pve-cluster (pmxcfs, its replicated DB and the corosync.conf
+// copy rule) and the bits of systemd and the shell that quorate touches. It
+// speaks the real wire formats — command output, exit codes, journal lines
+// and API JSON as in /work/shared/reference/proxmox-cluster.md (cited as
+// "reference §N") and corosync-lab.md ("lab §N") — so that clusters/simnet
+// can put an SSH and an HTTPS server in front of it and quorate's real
+// client code runs unchanged.
+//
+// # What is modelled
+//
+//   - Machines: power (PowerOn boots pve-cluster then corosync; PowerOff
+//     drops both without a leave message), a network cable (Cut), local
+//     files, a per-boot journal.
+//   - Membership (reference §10.1): two running corosyncs are connected when
+//     on some link each lists the other at the address the other bound
+//     (and their authkeys match); partitions are connected components; each
+//     new membership gets a ring id "<lowest nodeid hex>.<seq hex>".
+//   - corosync start (§5.2, lab §2): parse errors and "No valid name found
+//     for local host" fail the unit (exit status 8); on its first
+//     multi-node sync a node whose non-zero config_version is lower than a
+//     member's logs the CMAP line and exits cleanly (unit inactive).
+//   - votequorum (§7): expected from -e, quorum.expected_votes or the
+//     nodelist sum, raised by the total; quorum floor(highest/2)+1; two_node
+//     (quorum 1, implied wait_for_all); flags in corosync's order; -e
+//     refusals and clearing (§7.3).
+//   - pmxcfs (§5, §6): CPG group per partition, DB resync from the highest
+//     DB version, the §5.1 copy rule on start (notify), after sync and on
+//     every write or rename onto corosync.conf, the originator's cluster-wide
+//     reload, EACCES while inquorate, local mode when the DB has no
+//     corosync.conf, import of /etc/corosync/corosync.conf into a new DB.
+//   - reload (§8, lab §1): per node, all-or-nothing; address changes on an
+//     existing link are rejected (rc 7, reload_status 7, runtime untouched);
+//     nodelist, links, votes and expected_votes apply live; read-only keys
+//     are kept.
+//   - The command surface of clusters/commands.go plus systemctl,
+//     corosync-quorumtool, corosync-cmapctl, corosync-cfgtool, pvecm
+//     status/nodes/expected/apiver, cat, cp, mv, mkdir, rm, sha256sum,
+//     journalctl and hostname, behind a tiny shell (shell.go).
+//   - The read-only API endpoints quorate uses (api.go).
+//
+// # What it does not model
+//
+//   - Time: everything is instant. Real corosync needs ~3.5 s to join, ~8 s
+//     to notice a crashed peer (token + consensus), ~3 s before a stale node
+//     exits; pmxcfs sleeps 1 s before its reload. There are no knet
+//     ping/pong, retransmits or "Token has not been received" lines.
+//   - Membership is a connected component; real totem needs every pair to
+//     reach each other, so asymmetric or partial link failures differ.
+//   - qdevice, last_man_standing windows, auto_tie_breaker decisions and
+//     allow_downscale are parsed into flags but not computed.
+//   - The reload result of `corosync-cfgtool -R` is the local node's own; a
+//     parse error on reload is reported as CS_ERR_INVALID_PARAM. corosync's
+//     own parser is approximated by Proxmox's (state/corosync).
+//   - "Members joined/left" lines list nodeids relative to each node's last
+//     view; real corosync logs "Sync" lines slightly differently.
+//   - pmxcfs: directories under /etc/pve are not tracked, the DB holds only
+//     files written through the model, cluster locks, .members and the
+//     cluster log are not modelled, pmxcfs -l is not offered as a command.
+//   - API: only GET; /cluster/* and /nodes answer 500 "pve configuration
+//     filesystem (pmxcfs) not mounted" when pve-cluster is stopped (real
+//     pveproxy depends on pmxcfs and would not answer); /cluster/status
+//     always reports ip (the host IP) for known machines; /nodes has no RRD
+//     statistics; node order is reverse nodeid order (real: Perl hash order).
+//   - pvecm add/create/updatecerts/qdevice are not implemented; addnode and
+//     delnode change corosync.conf only (no /etc/pve/nodes, SSH keys,
+//     cluster log or cfs lock), as their file effects are what matter here.
+//   - Journal lines are representative, not byte-identical to corosync
+//     3.1.7's in every case (the CMAP, CFG, reload and membership lines
+//     quoted by the reference are exact).
+package sim

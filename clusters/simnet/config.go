@@ -1,0 +1,142 @@
+package simnet
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/quorate/quorate/api"
+)
+
+// KnownHostsFile is the name WriteConfig gives the known_hosts file.
+const KnownHostsFile = "known_hosts"
+
+const configHeader = `# Written by ` + "`quorate sim serve`" + ` (clusters/simnet) for a simulated cluster on
+# 127.0.0.1. Ports, fingerprints and the files beside this one (token.secret,
+# id_ed25519, known_hosts) belong to the simulator's key directory; restarting
+# it with the same directory keeps them valid.
+`
+
+// WriteConfig writes decl as a YAML declaration at path, pointing it at this
+// simulator: spec.access uses token root@pam!quorate with secretFile
+// token.secret and SSH user root with id_ed25519 and known_hosts, and every
+// member that simnet serves gets management host 127.0.0.1, its API and SSH
+// ports and its certificate fingerprint. Members simnet does not serve are
+// written as given. The three access files are written into path's
+// directory (paths in the YAML are relative to it), replacing older copies.
+// Empty apiVersion, kind and metadata.name are filled in.
+func (s *Server) WriteConfig(path string, decl api.Cluster) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		mode os.FileMode
+	}{{ClientKeyFile, 0o600}, {ClientKeyFile + ".pub", 0o644}, {TokenFile, 0o600}} {
+		if err := s.copyInto(dir, f.name, f.mode); err != nil {
+			return err
+		}
+	}
+	if err := writeAtomic(filepath.Join(dir, KnownHostsFile), s.knownHosts(), 0o644); err != nil {
+		return err
+	}
+
+	if decl.APIVersion == "" {
+		decl.APIVersion = api.APIVersion
+	}
+	if decl.Kind == "" {
+		decl.Kind = api.KindCluster
+	}
+	if decl.Metadata.Name == "" {
+		decl.Metadata.Name = s.b.ClusterName()
+	}
+	acc := &decl.Spec.Access
+	acc.API.Token = api.APIToken{ID: TokenID, SecretFile: TokenFile}
+	acc.SSH.User = "root"
+	acc.SSH.PrivateKeyFile = ClientKeyFile
+	acc.SSH.KnownHostsFile = KnownHostsFile
+	// Copy the members so the caller's slice is not modified.
+	decl.Spec.Members = append([]api.Member(nil), decl.Spec.Members...)
+	for i := range decl.Spec.Members {
+		m := &decl.Spec.Members[i]
+		if n := s.nodes[m.Name]; n != nil {
+			m.Management = api.Management{Host: "127.0.0.1", APIPort: n.apiPort, SSHPort: n.sshPort, Fingerprint: n.mat.fingerprint}
+		}
+	}
+
+	var buf bytes.Buffer
+	buf.WriteString(configHeader)
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&decl); err != nil {
+		return fmt.Errorf("simnet: encoding the declaration: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	return writeAtomic(path, buf.Bytes(), 0o644)
+}
+
+// knownHosts renders one line per node: [127.0.0.1]:PORT ssh-ed25519 AAAA...
+func (s *Server) knownHosts() []byte {
+	var b bytes.Buffer
+	b.WriteString("# quorate simulator host keys\n")
+	for _, name := range s.order {
+		n := s.nodes[name]
+		fmt.Fprintf(&b, "# %s\n%s\n", name, knownhosts.Line([]string{knownhosts.Normalize(loopback(n.sshPort))}, n.mat.hostKey.PublicKey()))
+	}
+	return b.Bytes()
+}
+
+// copyInto copies a file of the key directory into dir (nothing to do when
+// dir is the key directory).
+func (s *Server) copyInto(dir, name string, mode os.FileMode) error {
+	src, dst := filepath.Join(s.opts.Dir, name), filepath.Join(dir, name)
+	if a, b := absPath(src), absPath(dst); a == b {
+		return nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(dst, data, mode)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return filepath.Clean(a)
+	}
+	return filepath.Clean(p)
+}
+
+// writeAtomic replaces path with data: temp file in the same directory,
+// fsync, rename.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
