@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,7 @@ func TestPlan(t *testing.T) {
 				kinds = append(kinds, a.Kind)
 				targets = append(targets, a.Target)
 			}
-			if !equalKinds(kinds, tc.kinds) || strings.Join(targets, ",") != strings.Join(tc.targeted, ",") {
+			if !slices.Equal(kinds, tc.kinds) || strings.Join(targets, ",") != strings.Join(tc.targeted, ",") {
 				t.Errorf("actions = %v on %v, want %v on %v\n%s", kinds, targets, tc.kinds, tc.targeted, cs.Text())
 			}
 			if len(cs.Blocked) < len(tc.blocked) || (len(tc.blocked) == 0 && len(cs.Blocked) > 0) {
@@ -107,18 +108,6 @@ func TestPlan(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalKinds(a, b []Kind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestPlanStaleStoryGolden pins the plan text of the user story: the stale

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -96,17 +97,7 @@ func (m *Model) formMembership(part []*node) bool {
 	return exited
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func equalInts(a, b []int) bool { return slices.Equal(a, b) }
 
 // diffInts returns what is in now but not before (joined) and the reverse.
 func diffInts(before, now []int) (joined, left []int) {

@@ -3,6 +3,7 @@ package simnet
 import (
 	"bytes"
 	"fmt"
+	"github.com/quorate/quorate/state"
 	"os"
 	"path/filepath"
 
@@ -42,7 +43,7 @@ func (s *Server) WriteConfig(path string, decl api.Cluster) error {
 			return err
 		}
 	}
-	if err := writeAtomic(filepath.Join(dir, KnownHostsFile), s.knownHosts(), 0o644); err != nil {
+	if err := state.WriteFileAtomic(filepath.Join(dir, KnownHostsFile), s.knownHosts(), 0o644); err != nil {
 		return err
 	}
 
@@ -79,7 +80,7 @@ func (s *Server) WriteConfig(path string, decl api.Cluster) error {
 	if err := enc.Close(); err != nil {
 		return err
 	}
-	return writeAtomic(path, buf.Bytes(), 0o644)
+	return state.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
 // knownHosts renders one line per node: [127.0.0.1]:PORT ssh-ed25519 AAAA...
@@ -104,7 +105,7 @@ func (s *Server) copyInto(dir, name string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, data, mode)
+	return state.WriteFileAtomic(dst, data, mode)
 }
 
 func absPath(p string) string {
@@ -112,31 +113,4 @@ func absPath(p string) string {
 		return filepath.Clean(a)
 	}
 	return filepath.Clean(p)
-}
-
-// writeAtomic replaces path with data: temp file in the same directory,
-// fsync, rename.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
