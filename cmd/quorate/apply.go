@@ -54,7 +54,7 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else {
 		obs, err := remote.Observe(ctx)
 		if err != nil {
-			fmt.Fprintf(stderr, "observing cluster %q: %v\nNothing was changed.\n", decl.Metadata.Name, err)
+			fmt.Fprintln(stderr, observeError(decl, err))
 			return exitError
 		}
 		plan := reconciler.Plan(decl, obs, time.Now())

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/quorate/quorate/api"
@@ -55,7 +56,7 @@ func observe(ctx context.Context, decl *api.Cluster) (*clusters.Remote, *state.C
 	obs, err := remote.Observe(ctx)
 	if err != nil {
 		remote.Close()
-		return nil, nil, fmt.Errorf("observing cluster %q: %w\nNothing was changed.", decl.Metadata.Name, err)
+		return nil, nil, observeError(decl, err)
 	}
 	return remote, obs, nil
 }
@@ -97,4 +98,12 @@ func round(d time.Duration) time.Duration {
 		return d.Round(time.Microsecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// observeError wraps a failed observation, saying once that nothing changed.
+func observeError(decl *api.Cluster, err error) error {
+	if strings.Contains(strings.ToLower(err.Error()), "nothing was changed") {
+		return fmt.Errorf("observing cluster %q: %w", decl.Metadata.Name, err)
+	}
+	return fmt.Errorf("observing cluster %q: %w\nNothing was changed.", decl.Metadata.Name, err)
 }
