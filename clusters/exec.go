@@ -31,6 +31,7 @@ type StepError struct {
 	Msg    string
 }
 
+// Error names the step, the exit code and the node's stderr.
 func (e *StepError) Error() string {
 	s := fmt.Sprintf("%s: %s", e.Step, e.Msg)
 	if e.Code != 0 {

@@ -72,10 +72,12 @@ type ApplyError struct {
 	Err     error
 }
 
+// Error renders what happened, what changed and what to do.
 func (e *ApplyError) Error() string {
 	return fmt.Sprintf("%s: %s: %v\nWhat changed: %s\nWhat to do: %s", e.Action.Summary(), e.What, e.Err, e.Changed, e.Do)
 }
 
+// Unwrap returns the underlying failure.
 func (e *ApplyError) Unwrap() error { return e.Err }
 
 // Report summarises a finished apply.

@@ -44,6 +44,7 @@ type Config struct {
 // ParseError is a syntax error, worded as Proxmox words it.
 type ParseError struct{ Msg string }
 
+// Error returns Proxmox's wording of the problem.
 func (e *ParseError) Error() string { return e.Msg }
 
 // Parse reads corosync.conf text with Proxmox's rules. Empty input gives an empty
