@@ -39,6 +39,16 @@ const (
 	CmdCorosyncLog = "journalctl -b -u corosync --no-pager -o short -n 400"
 )
 
+// Change commands without arguments.
+const (
+	// CmdReload makes every member re-read its own corosync.conf. From corosync
+	// 3.1.9 a rejected reload may still exit 0, so CmdReloadStatus is read after
+	// it (reference §7.6, §8).
+	CmdReload = "corosync-cfgtool -R"
+	// CmdReloadStatus prints "config.reload_status (i32) = N"; 1 is CS_OK.
+	CmdReloadStatus = "corosync-cmapctl -g config.reload_status"
+)
+
 // Quote returns s single-quoted for a POSIX shell.
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

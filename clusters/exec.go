@@ -12,6 +12,7 @@ import (
 
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/reconciler"
+	"github.com/quorate/quorate/state/cmdout"
 	"github.com/quorate/quorate/state/corosync"
 )
 
@@ -68,6 +69,8 @@ func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 		return r.check(ctx, m, s, CmdBackup(s.Path, s.BackupPath), nil)
 	case reconciler.StepInstallFile:
 		return r.install(ctx, m, s)
+	case reconciler.StepReloadCorosync:
+		return r.reload(ctx, m, s)
 	}
 	return fmt.Errorf("step %s: unknown step kind", s)
 }
@@ -118,6 +121,25 @@ func (r *Remote) install(ctx context.Context, m *api.Member, s reconciler.Step) 
 		return err
 	}
 	return r.verifyFile(ctx, m, s, s.Path, content)
+}
+
+// reload runs corosync-cfgtool -R and then reads config.reload_status: the
+// exit code alone is not trusted (reference §7.6).
+func (r *Remote) reload(ctx context.Context, m *api.Member, s reconciler.Step) error {
+	res, err := r.run(ctx, m, CmdReload, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	st, err := r.run(ctx, m, CmdReloadStatus, nil)
+	if err != nil {
+		return fmt.Errorf("%s: reading config.reload_status: %w", s, err)
+	}
+	status, perr := cmdout.ParseCmapUint(st.Stdout)
+	if res.Code != 0 || st.Code != 0 || perr != nil || status != 1 {
+		return &StepError{Step: s, Code: res.Code, Stderr: string(res.Stderr) + string(st.Stderr),
+			Msg: fmt.Sprintf("corosync rejected the reload (config.reload_status %s)", strings.TrimSpace(string(st.Stdout)))}
+	}
+	return nil
 }
 
 func (r *Remote) verifyFile(ctx context.Context, m *api.Member, s reconciler.Step, p string, want []byte) error {

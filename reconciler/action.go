@@ -17,11 +17,17 @@ const (
 	// already has the cluster's corosync.conf (an interrupted resync, or a node
 	// whose services were left stopped).
 	StartClusterServices
+	// ReloadCorosync runs `corosync-cfgtool -R` so that running nodes whose
+	// runtime config_version lags their (already current) file re-read it:
+	// after a partition heals, pmxcfs copies the newer file to the returning
+	// node without triggering a reload there (reference §5.1, LAB).
+	ReloadCorosync
 )
 
 var kindNames = map[Kind]string{
 	ResyncCorosyncConf:   "ResyncCorosyncConf",
 	StartClusterServices: "StartClusterServices",
+	ReloadCorosync:       "ReloadCorosync",
 }
 
 // String returns the kind's name.
@@ -72,6 +78,8 @@ func (a Action) Summary() string {
 			return fmt.Sprintf("resync %s: local corosync.conf missing → cluster v%d", a.Target, a.ToVersion)
 		}
 		return fmt.Sprintf("resync %s: local corosync.conf v%d → cluster v%d", a.Target, a.FromVersion, a.ToVersion)
+	case ReloadCorosync:
+		return fmt.Sprintf("reload corosync from %s: runtime config_version behind the file (v%d)", a.Target, a.ToVersion)
 	case StartClusterServices:
 		return fmt.Sprintf("start corosync and pve-cluster on %s (it has the cluster's corosync.conf v%d)", a.Target, a.ToVersion)
 	}
@@ -94,13 +102,18 @@ const (
 	// Path. The executor refuses when the file it replaces has a config_version
 	// at or above Version (never write a lower corosync.conf).
 	StepInstallFile
+	// StepReloadCorosync runs corosync-cfgtool -R on Node (every member re-reads
+	// its own file) and checks config.reload_status, because from corosync
+	// 3.1.9 a rejected reload can exit 0 (reference §7.6).
+	StepReloadCorosync
 )
 
 var stepNames = map[StepKind]string{
-	StepStopService:  "StopService",
-	StepStartService: "StartService",
-	StepBackupFile:   "BackupFile",
-	StepInstallFile:  "InstallFile",
+	StepStopService:    "StopService",
+	StepStartService:   "StartService",
+	StepBackupFile:     "BackupFile",
+	StepInstallFile:    "InstallFile",
+	StepReloadCorosync: "ReloadCorosync",
 }
 
 // String returns the step kind's name.
@@ -148,6 +161,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("start %s on %s", s.Unit, s.Node)
 	case StepBackupFile:
 		return fmt.Sprintf("back up %s on %s to %s", s.Path, s.Node, s.BackupPath)
+	case StepReloadCorosync:
+		return fmt.Sprintf("corosync-cfgtool -R on %s (every member re-reads its file)", s.Node)
 	case StepInstallFile:
 		return fmt.Sprintf("install %s v%d on %s (%s.new, then rename)", s.Path, s.Version, s.Node, s.Path)
 	}

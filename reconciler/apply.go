@@ -253,6 +253,8 @@ func recovery(a Action, done int) string {
 			msg += fmt.Sprintf("; %s's services may be stopped: `systemctl start corosync pve-cluster` brings them back as they were", a.Target)
 		}
 		return msg
+	case ReloadCorosync:
+		return fmt.Sprintf("a rejected reload changes nothing (corosync keeps the old runtime config); check `corosync-cmapctl -g config.reload_status` and `journalctl -b -u corosync` on %s for the reason, then run plan again", a.Target)
 	}
 	return "observe the cluster, then run plan and apply again"
 }

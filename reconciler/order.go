@@ -29,7 +29,9 @@ import (
 //  4. A node whose local corosync.conf is newer than the cluster's, or has the
 //     same version with other content, is never overwritten: quorate never
 //     installs a corosync.conf without a higher config_version.
-//  5. Remaining drift (members, nodeids, votes, addresses, links, quorum
+//  5. Running members whose runtime config_version lags the cluster's file
+//     (their file is current) get one cluster-wide reload, after the resyncs.
+//  6. Remaining drift (members, nodeids, votes, addresses, links, quorum
 //     options, qdevice) is reported as Blocked: the actions that change
 //     membership arrive with issue #3.
 
@@ -148,6 +150,51 @@ func resyncPost(auth, n *state.Node, nodeid int) []Fact {
 		{Kind: FactNodeQuorate, Node: n.Name},
 		{Kind: FactPmxcfsConf, Node: n.Name, Digest: cluster.Digest},
 	}
+}
+
+// reloadLagging plans one corosync-cfgtool -R when running members run an
+// older config_version than the cluster's file that they already hold. Only
+// when every running member holds exactly the cluster's file: a reload makes
+// each node re-read its own copy, and quorate will not reload a cluster whose
+// copies differ.
+func (p *planner) reloadLagging(auth *state.Node) {
+	cluster := auth.ClusterConf
+	var lagging []string
+	for i := range p.obs.Nodes {
+		n := &p.obs.Nodes[i]
+		if n.RuntimeVersion == nil || !n.Quorate() {
+			continue
+		}
+		if !n.LocalConf.Present || n.LocalConf.Digest != cluster.Digest {
+			return // resync or blocked first; reload later
+		}
+		if *n.RuntimeVersion < cluster.Version {
+			lagging = append(lagging, n.Name)
+		}
+	}
+	if len(lagging) == 0 {
+		return
+	}
+	a := Action{
+		Kind:      ReloadCorosync,
+		Target:    lagging[0],
+		Reason:    fmt.Sprintf("running config_version is behind the cluster's v%d on %s although the file is current there (a reload missed while partitioned); the next node to start would be judged against the old value", cluster.Version, strings.Join(lagging, ", ")),
+		ToVersion: cluster.Version,
+		Pre: []Fact{
+			{Kind: FactClusterQuorate, Node: auth.Name},
+			{Kind: FactClusterConf, Node: auth.Name, Digest: cluster.Digest},
+		},
+		Steps: []Step{{Kind: StepReloadCorosync, Node: lagging[0]}},
+	}
+	for i := range p.obs.Nodes {
+		n := &p.obs.Nodes[i]
+		if n.RuntimeVersion == nil || !n.Quorate() {
+			continue
+		}
+		a.Pre = append(a.Pre, Fact{Kind: FactLocalConf, Node: n.Name, Digest: cluster.Digest})
+		a.Post = append(a.Post, Fact{Kind: FactRuntimeVersion, Node: n.Name, Version: cluster.Version})
+	}
+	p.add(a)
 }
 
 func resyncReason(n *state.Node, clusterVersion uint64) string {

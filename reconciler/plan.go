@@ -96,6 +96,9 @@ func (p *planner) run() {
 	}
 	p.unreachable()
 	p.resyncStale(auth)
+	if len(p.cs.Actions) == 0 {
+		p.reloadLagging(auth)
+	}
 	p.drift(auth, conf)
 }
 

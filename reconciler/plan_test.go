@@ -69,6 +69,20 @@ func TestPlan(t *testing.T) {
 			n.Corosync, n.PVECluster, n.Quorum, n.RuntimeVersion = state.Inactive, state.Inactive, nil, nil
 			return obs
 		}, kinds: []Kind{StartClusterServices}, targeted: []string{"pve13"}},
+		{name: "lagging runtime version is reloaded", decl: storyNodes[:3], obs: func() *state.Cluster {
+			obs := healthy()
+			old := uint64(2)
+			mustNode(nil, obs, "pve13").RuntimeVersion = &old
+			return obs
+		}, kinds: []Kind{ReloadCorosync}, targeted: []string{"pve13"}},
+		{name: "no reload while a running member holds another file", decl: storyNodes[:3], obs: func() *state.Cluster {
+			obs := healthy()
+			old := uint64(2)
+			n := mustNode(nil, obs, "pve13")
+			n.RuntimeVersion = &old
+			n.LocalConf = state.NewConfCopy([]byte(strings.Replace(c3, "debug: off", "debug: on", 1)))
+			return obs
+		}, blocked: []string{"different content"}},
 		{name: "unreachable member is reported", decl: storyNodes[:3], obs: func() *state.Cluster {
 			obs := healthy()
 			n := mustNode(nil, obs, "pve12")
