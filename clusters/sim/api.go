@@ -106,25 +106,45 @@ func (m *Model) hostIP(name string) string {
 	return ""
 }
 
+// statusCluster and statusNode are the entries of /cluster/status. Fields
+// are in alphabetical order, so they encode exactly as the equivalent maps
+// would (encoding/json sorts map keys), only without a map per entry.
+type statusCluster struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Nodes   int    `json:"nodes"`
+	Quorate int    `json:"quorate"`
+	Type    string `json:"type"`
+	Version uint64 `json:"version"`
+}
+
+type statusNode struct {
+	ID     string `json:"id"`
+	IP     string `json:"ip,omitempty"`
+	Level  string `json:"level"`
+	Local  int    `json:"local"`
+	Name   string `json:"name"`
+	NodeID int    `json:"nodeid"`
+	Online int    `json:"online"`
+	Type   string `json:"type"`
+}
+
 // apiClusterStatus is GET /cluster/status (reference §2.1): runtime view,
 // cluster entry first, then node entries in reverse nodeid order (real
 // order is Perl hash order: fixed here, but deliberately unsorted).
 func (m *Model) apiClusterStatus(n *node, _ url.Values) (int, []byte) {
 	cl := m.members(n)
 	if cl == nil {
+		// A standalone node always reports its ip, even an empty one.
 		return apiReply([]map[string]any{{"type": "node", "id": "node/" + n.spec.Name, "name": n.spec.Name,
 			"ip": n.spec.HostIP, "local": 1, "nodeid": 0, "online": 1, "level": ""}})
 	}
-	out := []map[string]any{{"type": "cluster", "id": "cluster", "name": cl.clusterName,
-		"version": cl.version, "nodes": len(cl.nodes), "quorate": b2i(n.cfs.quorate)}}
+	out := []any{statusCluster{Type: "cluster", ID: "cluster", Name: cl.clusterName,
+		Version: cl.version, Nodes: len(cl.nodes), Quorate: b2i(n.cfs.quorate)}}
 	for i := len(cl.nodes) - 1; i >= 0; i-- {
 		e := cl.nodes[i]
-		entry := map[string]any{"type": "node", "id": "node/" + e.name, "name": e.name, "nodeid": e.id,
-			"local": b2i(e.name == n.spec.Name), "online": b2i(n.sees(e.name)), "level": ""}
-		if ip := m.hostIP(e.name); ip != "" {
-			entry["ip"] = ip
-		}
-		out = append(out, entry)
+		out = append(out, statusNode{Type: "node", ID: "node/" + e.name, Name: e.name, NodeID: e.id,
+			Local: b2i(e.name == n.spec.Name), Online: b2i(n.sees(e.name)), IP: m.hostIP(e.name)})
 	}
 	return apiReply(out)
 }

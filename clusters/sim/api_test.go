@@ -110,3 +110,26 @@ func TestAPI_Errors_Ref1_2(t *testing.T) {
 		t.Errorf("fresh node services %q: corosync is skipped without a config", o)
 	}
 }
+
+// /cluster/status encodes its entries exactly as maps would (keys sorted),
+// which is what it did before it used structs.
+func TestAPI_ClusterStatusEncodesAsMaps(t *testing.T) {
+	m := scenario(t, "stale-node")
+	for _, nm := range m.Nodes() {
+		st, body := m.API(nm, "GET", "/cluster/status", nil)
+		if st != 200 {
+			continue
+		}
+		var env map[string][]map[string]any
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Fatalf("%s: %v", nm, err)
+		}
+		if len(env["data"]) < 2 {
+			t.Fatalf("%s: %s", nm, body)
+		}
+		again, _ := json.Marshal(env)
+		if string(again) != string(body) {
+			t.Errorf("%s:\n got %s\nwant %s", nm, body, again)
+		}
+	}
+}

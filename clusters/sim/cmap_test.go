@@ -123,3 +123,51 @@ func TestCfgtoolKill_Ref2_7(t *testing.T) {
 		t.Errorf("kill absent node: %q %q rc %d (reference §3.4)", o, e, rc)
 	}
 }
+
+// A query renders only what it selects, and selects exactly the keys a full
+// listing filtered by the same rule would hold.
+func TestCMAP_QuerySelectsAsFilter(t *testing.T) {
+	m := cluster(t, 3, 1, 2, 3)
+	mustRun(t, m, "pve1", "corosync-cfgtool -R") // adds config.reload_status
+	n := m.nodes["pve1"]
+	all := m.cmapKeys(n, cmapQuery{})
+	if len(all) < 20 {
+		t.Fatalf("full listing has only %d keys", len(all))
+	}
+	cases := []struct {
+		name string
+		q    cmapQuery
+	}{
+		{"all", cmapQuery{}},
+		{"-g totem key", cmapQuery{key: "totem.config_version", exact: true}},
+		{"-g nodelist key", cmapQuery{key: "nodelist.node.2.ring0_addr", exact: true}},
+		{"-g runtime key", cmapQuery{key: "runtime.members.3.ip", exact: true}},
+		{"-g reload status", cmapQuery{key: "config.reload_status", exact: true}},
+		{"-g section name only", cmapQuery{key: "nodelist", exact: true}},
+		{"-g unknown", cmapQuery{key: "totem.nope", exact: true}},
+		{"prefix runtime.members", cmapQuery{key: "runtime.members"}},
+		{"prefix run", cmapQuery{key: "run"}},
+		{"prefix nodelist.node.1.", cmapQuery{key: "nodelist.node.1."}},
+		{"prefix n", cmapQuery{key: "n"}},
+		{"prefix totem", cmapQuery{key: "totem"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := m.cmapKeys(n, tc.q)
+			want := map[string]string{}
+			for k, v := range all {
+				if tc.q.wants(k) {
+					want[k] = v
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d keys, want %d: %v", len(got), len(want), got)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}

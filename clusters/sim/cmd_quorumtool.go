@@ -73,7 +73,7 @@ func cmdQuorumtool(m *Model, n *node, c simpleCmd, _ []byte) *result {
 		r.out.WriteString(membershipTable(n.cs.qv, n.nodeID(), ips, hex))
 		return r
 	default: // -s, and the default action
-		m.settle()
+		m.settleIfNeeded()
 		r.out.WriteString(quorumStatusText(n, m.now(), ips, hex))
 		if !n.cs.quorate {
 			r.code = 2

@@ -142,7 +142,8 @@ func cmdJournalctl(m *Model, n *node, c simpleCmd, _ []byte) *result {
 		return r
 	}
 	for _, l := range lines {
-		r.outf("%s\n", l)
+		r.out.WriteString(l)
+		r.out.WriteByte('\n')
 	}
 	return r
 }

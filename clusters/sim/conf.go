@@ -82,6 +82,12 @@ type rtConf struct {
 	downscale   bool
 	transport   string
 	secauth     string
+
+	// Indexes into nodes, built by index() once nodes is final: corosync
+	// looks entries up by name and nodeid on every membership check, and a
+	// linear scan per lookup made partitions cubic in the node count.
+	nameIdx map[string]int // first entry (lowest nodeid) with that name
+	idIdx   map[int]int
 }
 
 // rtNode is one nodelist entry as corosync uses it.
@@ -92,20 +98,48 @@ type rtNode struct {
 	addrs map[int]string
 }
 
-func (c *rtConf) byID(id int) *rtNode {
+// index builds the lookup maps; parseRuntime calls it once nodes is final
+// (nothing changes a parsed nodelist afterwards).
+func (c *rtConf) index() {
+	c.nameIdx = make(map[string]int, len(c.nodes))
+	c.idIdx = make(map[int]int, len(c.nodes))
 	for i := range c.nodes {
-		if c.nodes[i].id == id {
-			return &c.nodes[i]
+		if _, dup := c.nameIdx[c.nodes[i].name]; !dup {
+			c.nameIdx[c.nodes[i].name] = i
 		}
+		c.idIdx[c.nodes[i].id] = i
+	}
+}
+
+// byID returns the entry with that nodeid, nil when none.
+func (c *rtConf) byID(id int) *rtNode {
+	if c.idIdx == nil { // not built by parseRuntime: scan
+		for i := range c.nodes {
+			if c.nodes[i].id == id {
+				return &c.nodes[i]
+			}
+		}
+		return nil
+	}
+	if i, ok := c.idIdx[id]; ok {
+		return &c.nodes[i]
 	}
 	return nil
 }
 
+// byName returns the first entry (in nodeid order) with that name, nil
+// when none.
 func (c *rtConf) byName(name string) *rtNode {
-	for i := range c.nodes {
-		if c.nodes[i].name == name {
-			return &c.nodes[i]
+	if c.nameIdx == nil { // not built by parseRuntime: scan
+		for i := range c.nodes {
+			if c.nodes[i].name == name {
+				return &c.nodes[i]
+			}
 		}
+		return nil
+	}
+	if i, ok := c.nameIdx[name]; ok {
+		return &c.nodes[i]
 	}
 	return nil
 }
@@ -201,6 +235,7 @@ func parseRuntime(raw []byte) (*rtConf, error) {
 		c.nodes = append(c.nodes, n)
 	}
 	sort.Slice(c.nodes, func(i, j int) bool { return c.nodes[i].id < c.nodes[j].id })
+	c.index()
 	q := cfg.Main.Section("quorum")
 	flag := func(k string) (bool, bool) {
 		v, ok := q.Value(k)

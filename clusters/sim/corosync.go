@@ -253,9 +253,14 @@ func (m *Model) partitions() [][]*node {
 	return parts
 }
 
-// partitionOf returns n's partition (nil when corosync is not running).
+// partitionOf returns n's partition (nil when corosync is not running). A
+// settled model answers from the partitions its last settle computed.
 func (m *Model) partitionOf(n *node) []*node {
-	for _, p := range m.partitions() {
+	parts := m.parts
+	if !m.settled {
+		parts = m.partitions()
+	}
+	for _, p := range parts {
 		for _, x := range p {
 			if x == n {
 				return p

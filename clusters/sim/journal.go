@@ -13,6 +13,7 @@ type journalLine struct {
 	ident string // syslog identifier: corosync, pmxcfs, systemd
 	pid   int
 	msg   string
+	text  string // format(host of the node it was logged on), rendered once
 }
 
 // format renders the line as `journalctl -o short` does:
@@ -22,7 +23,10 @@ func (l journalLine) format(host string) string {
 }
 
 func (m *Model) journal(n *node, unit, ident string, pid int, msg string) {
-	n.journal = append(n.journal, journalLine{t: m.now(), unit: unit, ident: ident, pid: pid, msg: msg})
+	l := journalLine{t: m.now(), unit: unit, ident: ident, pid: pid, msg: msg}
+	// journalctl reads lines far more often than they are written.
+	l.text = l.format(n.spec.Name)
+	n.journal = append(n.journal, l)
 }
 
 // csLog logs a corosync line in its default format `[%6g] %b`: subsystem
@@ -62,7 +66,7 @@ func (n *node) journalFor(unit string, last int) []string {
 	var out []string
 	for _, l := range n.journal {
 		if l.unit == unit {
-			out = append(out, l.format(n.spec.Name))
+			out = append(out, l.text)
 		}
 	}
 	if last > 0 && len(out) > last {

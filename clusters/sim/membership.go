@@ -15,22 +15,54 @@ import (
 //     changes the membership again, so this repeats until stable;
 //  2. votequorum per partition (§7);
 //  3. pmxcfs CPG groups and their DB sync plus copy rule (§5.1, §6.7).
+//
+// The partitions are computed once per round: neither forming a ring,
+// votequorum nor a pmxcfs resync (whose copy rule never reloads) changes who
+// reaches whom, only an exit does. settle records the final partitions in
+// m.parts and whether it reached a fixed point in m.stable (see commit).
+// Settling a settled model changes nothing and logs nothing.
 func (m *Model) settle() {
+	var parts [][]*node
+	stable := false
 	for iter := 0; iter < 32; iter++ {
+		parts = m.partitions()
 		exited := false
-		for _, part := range m.partitions() {
+		for _, part := range parts {
 			if m.formMembership(part) {
 				exited = true
 			}
 		}
 		if !exited {
+			stable = true
 			break
 		}
 	}
-	for _, part := range m.partitions() {
+	if !stable {
+		parts = m.partitions()
+	}
+	for _, part := range parts {
 		m.computeQuorum(part)
 	}
-	m.syncPmxcfs()
+	m.syncPmxcfs(parts)
+	m.parts, m.stable = parts, stable
+}
+
+// commit ends an operation that may have changed the model: it settles and,
+// when that reached a fixed point, marks the model settled, so that
+// read-only commands skip settling (and reuse m.parts) until the next
+// change. Every change to what settle reads (power, cable, corosync or
+// pve-cluster start/stop/reload/kill, -e, files, DB) happens inside an
+// operation that first clears m.settled and ends with commit.
+func (m *Model) commit() {
+	m.settle()
+	m.settled = m.stable
+}
+
+// settleIfNeeded settles unless the model is known to be settled.
+func (m *Model) settleIfNeeded() {
+	if !m.settled {
+		m.settle()
+	}
 }
 
 // formMembership forms a new ring for part when any member's view differs

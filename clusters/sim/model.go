@@ -52,6 +52,15 @@ type Model struct {
 	order   []string // insertion order, for the unsorted API orders
 	ringSeq uint64
 	pidSeq  int
+
+	// settled is true when the last change ended with a settle that reached
+	// a fixed point and nothing changed since (see commit): settling again
+	// would do nothing, so read-only commands skip it, and parts (the
+	// partitions that settle computed) is current. Every operation that may
+	// change the model clears it first. The zero value means "settle first".
+	settled bool
+	stable  bool      // the last settle reached a fixed point
+	parts   [][]*node // the partitions at the end of the last settle
 }
 
 // NodeSpec describes one machine. Addrs maps link number to the node's ring
@@ -132,6 +141,7 @@ func (m *Model) addNode(s NodeSpec) *node {
 func (m *Model) AddNode(spec NodeSpec) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.settled = false
 	if _, ok := m.nodes[spec.Name]; ok {
 		delete(m.nodes, spec.Name)
 		for i, nm := range m.order {
@@ -202,12 +212,13 @@ func (m *Model) PowerOn(name string) error {
 	if n.powered {
 		return nil
 	}
+	m.settled = false
 	n.powered = true
 	n.journal = nil
 	m.startPmxcfs(n)
 	m.settle()
 	m.startCorosync(n)
-	m.settle()
+	m.commit()
 	return nil
 }
 
@@ -220,12 +231,13 @@ func (m *Model) PowerOff(name string) error {
 	if err != nil {
 		return err
 	}
+	m.settled = false
 	n.powered = false
 	n.cs = nil
 	n.cfs = nil
 	n.units[unitCorosync] = "inactive"
 	n.units[unitPVECluster] = "inactive"
-	m.settle()
+	m.commit()
 	return nil
 }
 
@@ -235,8 +247,9 @@ func (m *Model) Cut(name string, cut bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if n := m.nodes[name]; n != nil {
+		m.settled = false
 		n.cut = cut
-		m.settle()
+		m.commit()
 	}
 }
 
@@ -272,6 +285,7 @@ func (m *Model) WriteFile(name, path string, b []byte) {
 	if n == nil {
 		return
 	}
+	m.settled = false // the next command settles first, as it always did
 	if isPVE(path) {
 		if n.db == nil {
 			n.db = &pveDB{files: map[string][]byte{}, mtime: m.now()}

@@ -143,8 +143,14 @@ func (m *Model) cpgGroup(n *node) []*node {
 	if n.cfs == nil || n.cfs.local || n.cs == nil {
 		return nil
 	}
+	return cpgMembers(m.partitionOf(n))
+}
+
+// cpgMembers is the part of a corosync partition whose pmxcfs is in cluster
+// mode: one CPG group (nil when none).
+func cpgMembers(part []*node) []*node {
 	var g []*node
-	for _, x := range m.partitionOf(n) {
+	for _, x := range part {
 		if x.cfs != nil && !x.cfs.local {
 			g = append(g, x)
 		}
@@ -152,12 +158,18 @@ func (m *Model) cpgGroup(n *node) []*node {
 	return g
 }
 
-// syncPmxcfs updates every pmxcfs's CPG group, cluster info and quorum. A
-// group whose set changed resyncs: the member with the highest DB version
-// (ties: later mtime, then lowest nodeid) leads and the others' DBs are
-// replaced; then each member runs the copy rule with notify=false (§5.1,
-// §6.7).
-func (m *Model) syncPmxcfs() {
+// syncPmxcfs updates every pmxcfs's CPG group, cluster info and quorum, given
+// the current corosync partitions. A group whose set changed resyncs: the
+// member with the highest DB version (ties: later mtime, then lowest nodeid)
+// leads and the others' DBs are replaced; then each member runs the copy
+// rule with notify=false (§5.1, §6.7).
+func (m *Model) syncPmxcfs(parts [][]*node) {
+	inPart := make(map[*node]bool, len(m.nodes))
+	for _, part := range parts {
+		for _, x := range part {
+			inPart[x] = true
+		}
+	}
 	for _, n := range m.sortedNodes() {
 		if n.cfs == nil {
 			continue
@@ -174,18 +186,15 @@ func (m *Model) syncPmxcfs() {
 			}
 			n.cfs.quorate = q
 		}
-		if m.cpgGroup(n) == nil && n.cfs.cpg != nil {
+		// Not connected: what cpgGroup reports as nil.
+		connected := !n.cfs.local && n.cs != nil && inPart[n]
+		if !connected && n.cfs.cpg != nil {
 			m.cfsLog(n, "dcdb", "crit", "cpg_dispatch failed: 2")
 			n.cfs.cpg = nil
 		}
 	}
-	for _, part := range m.partitions() {
-		var g []*node
-		for _, x := range part {
-			if x.cfs != nil && !x.cfs.local {
-				g = append(g, x)
-			}
-		}
+	for _, part := range parts {
+		g := cpgMembers(part)
 		if len(g) == 0 {
 			continue
 		}
@@ -193,10 +202,12 @@ func (m *Model) syncPmxcfs() {
 		for i, x := range g {
 			names[i] = x.spec.Name
 		}
+		want := strings.Join(names, ",")
 		changed := false
 		for _, x := range g {
-			if strings.Join(x.cfs.cpg, ",") != strings.Join(names, ",") {
+			if strings.Join(x.cfs.cpg, ",") != want {
 				changed = true
+				break
 			}
 		}
 		if changed {

@@ -75,7 +75,7 @@ func (m *Model) snapshotNode(n *node) state.Node {
 		if mm := cmapLineRE.FindStringSubmatch(l.msg); mm != nil {
 			x, _ := strconv.ParseUint(mm[1], 10, 64)
 			y, _ := strconv.ParseUint(mm[2], 10, 64)
-			sn.CMAPRejection = &state.CMAPRejection{Received: x, Mine: y, Line: l.format(n.spec.Name)}
+			sn.CMAPRejection = &state.CMAPRejection{Received: x, Mine: y, Line: l.text}
 		}
 	}
 	return sn
@@ -188,6 +188,6 @@ func FromSnapshot(s state.Cluster) (*Model, error) {
 			n.units[unitCorosync] = state.Failed
 		}
 	}
-	m.settle()
+	m.commit()
 	return m, nil
 }
