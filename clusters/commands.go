@@ -49,6 +49,49 @@ const (
 	CmdReloadStatus = "corosync-cmapctl -g config.reload_status"
 )
 
+// Paths in the replicated /etc/pve that membership changes touch.
+const (
+	NodesDir           = "/etc/pve/nodes"
+	AuthorizedKeysPath = "/etc/pve/priv/authorized_keys"
+	KnownHostsPath     = "/etc/pve/priv/known_hosts"
+	// ConfLockDir is Proxmox's cluster-wide lock for corosync.conf edits: a
+	// directory taken with mkdir (reference §6.6).
+	ConfLockDir = "/etc/pve/priv/lock/file-corosync_conf"
+	// ArchiveDir is where quorate keeps removed nodes' /etc/pve/nodes/NAME.
+	ArchiveDir = "/var/lib/quorate/archive"
+)
+
+// Cluster-level observation and change commands.
+const (
+	// CmdListNodeDirs prints one directory name per line.
+	CmdListNodeDirs = "ls -1 " + NodesDir
+	// CmdLockConf takes the corosync.conf cluster lock; it fails with
+	// "File exists" while another holder has it.
+	CmdLockConf = "mkdir " + ConfLockDir
+	// CmdUnlockConf releases it.
+	CmdUnlockConf = "rmdir " + ConfLockDir
+)
+
+// CmdCopy copies a file, keeping mode and times.
+func CmdCopy(src, dst string) string { return fmt.Sprintf("cp -p %s %s", Quote(src), Quote(dst)) }
+
+// CmdBackupClusterConf keeps the node-local copy of /etc/pve/corosync.conf
+// before an edit.
+func CmdBackupClusterConf(dst string) string {
+	return fmt.Sprintf("mkdir -p %s && cp -p %s %s", Quote(BackupDir), Quote(ClusterConfPath), Quote(dst))
+}
+
+// CmdDelnode is `pvecm delnode NAME` (reference §3.4).
+func CmdDelnode(name string) string { return "pvecm delnode " + Quote(name) }
+
+// CmdArchiveDir copies a directory tree (from /etc/pve) under ArchiveDir.
+func CmdArchiveDir(src, dst string) string {
+	return fmt.Sprintf("mkdir -p %s && cp -a %s %s", Quote(ArchiveDir), Quote(src), Quote(dst))
+}
+
+// CmdRemoveTree removes a directory tree.
+func CmdRemoveTree(path string) string { return "rm -rf " + Quote(path) }
+
 // Quote returns s single-quoted for a POSIX shell.
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

@@ -22,12 +22,36 @@ const (
 	// after a partition heals, pmxcfs copies the newer file to the returning
 	// node without triggering a reload there (reference §5.1, LAB).
 	ReloadCorosync
+	// AddLink adds link Link (interface section + ringN_addr on every node)
+	// with one corosync.conf edit; applied live by a reload (reference §8.1).
+	AddLink
+	// RemoveLink removes link Link from every node and totem, live; only while
+	// another link connects every pair.
+	RemoveLink
+	// SetLinkPriority changes knet_link_priority of link Link (live, §8.1;
+	// in passive mode the highest number wins, §4.5).
+	SetLinkPriority
+	// SetVotes changes a member's quorum_votes (live, §7.3).
+	SetVotes
+	// RemoveMember deletes a powered-off member with `pvecm delnode` (§2.7).
+	RemoveMember
+	// CleanupRemovedNode archives and removes what delnode leaves behind:
+	// /etc/pve/nodes/NAME, its root key in /etc/pve/priv/authorized_keys and
+	// its lines in /etc/pve/priv/known_hosts (pve-docs "Cleanup Steps After
+	// Node Removal", reference §9).
+	CleanupRemovedNode
 )
 
 var kindNames = map[Kind]string{
 	ResyncCorosyncConf:   "ResyncCorosyncConf",
 	StartClusterServices: "StartClusterServices",
 	ReloadCorosync:       "ReloadCorosync",
+	AddLink:              "AddLink",
+	RemoveLink:           "RemoveLink",
+	SetLinkPriority:      "SetLinkPriority",
+	SetVotes:             "SetVotes",
+	RemoveMember:         "RemoveMember",
+	CleanupRemovedNode:   "CleanupRemovedNode",
 }
 
 // String returns the kind's name.
@@ -106,14 +130,37 @@ const (
 	// its own file) and checks config.reload_status, because from corosync
 	// 3.1.9 a rejected reload can exit 0 (reference §7.6).
 	StepReloadCorosync
+	// StepEditClusterConf replaces /etc/pve/corosync.conf on Node (any quorate
+	// member; pmxcfs replicates it and reloads corosync everywhere) following
+	// Proxmox's procedure (reference §4.3): take the cluster lock
+	// file-corosync_conf, check the file still has BaseDigest, refuse unless
+	// Version is higher than the file's, copy it to corosync.conf.bak and to
+	// the node's backup dir, write corosync.conf.new, rename it onto
+	// corosync.conf, read it back, release the lock.
+	StepEditClusterConf
+	// StepDelnode runs `pvecm delnode Target` on Node (§2.7, §3.4).
+	StepDelnode
+	// StepArchiveNodeDir copies /etc/pve/nodes/Target to BackupPath on Node
+	// (a local directory under /var/lib/quorate/archive).
+	StepArchiveNodeDir
+	// StepRemoveNodeDir removes /etc/pve/nodes/Target (replicated by pmxcfs).
+	StepRemoveNodeDir
+	// StepEditClusterFile replaces a file under /etc/pve (Path) on Node with
+	// Content, if it still has BaseDigest: .new then rename.
+	StepEditClusterFile
 )
 
 var stepNames = map[StepKind]string{
-	StepStopService:    "StopService",
-	StepStartService:   "StartService",
-	StepBackupFile:     "BackupFile",
-	StepInstallFile:    "InstallFile",
-	StepReloadCorosync: "ReloadCorosync",
+	StepStopService:     "StopService",
+	StepStartService:    "StartService",
+	StepBackupFile:      "BackupFile",
+	StepInstallFile:     "InstallFile",
+	StepReloadCorosync:  "ReloadCorosync",
+	StepEditClusterConf: "EditClusterConf",
+	StepDelnode:         "Delnode",
+	StepArchiveNodeDir:  "ArchiveNodeDir",
+	StepRemoveNodeDir:   "RemoveNodeDir",
+	StepEditClusterFile: "EditClusterFile",
 }
 
 // String returns the step kind's name.
@@ -150,6 +197,11 @@ type Step struct {
 	Content string `json:"content,omitempty"`
 	Digest  string `json:"digest,omitempty"`
 	Version uint64 `json:"version,omitempty"`
+	// BaseDigest is the SHA-256 hex the file must still have before an edit
+	// replaces it (compare-and-swap: nobody changed it since planning).
+	BaseDigest string `json:"base_digest,omitempty"`
+	// Target is the node a cluster-wide step acts on (delnode, node dirs).
+	Target string `json:"target,omitempty"`
 }
 
 // String describes the step for progress lines and plan text.
@@ -163,6 +215,16 @@ func (s Step) String() string {
 		return fmt.Sprintf("back up %s on %s to %s", s.Path, s.Node, s.BackupPath)
 	case StepReloadCorosync:
 		return fmt.Sprintf("corosync-cfgtool -R on %s (every member re-reads its file)", s.Node)
+	case StepEditClusterConf:
+		return fmt.Sprintf("write /etc/pve/corosync.conf v%d on %s (cluster lock, .bak, .new, rename; pmxcfs copies it to every node and reloads)", s.Version, s.Node)
+	case StepDelnode:
+		return fmt.Sprintf("pvecm delnode %s on %s", s.Target, s.Node)
+	case StepArchiveNodeDir:
+		return fmt.Sprintf("archive /etc/pve/nodes/%s on %s to %s", s.Target, s.Node, s.BackupPath)
+	case StepRemoveNodeDir:
+		return fmt.Sprintf("remove /etc/pve/nodes/%s on %s", s.Target, s.Node)
+	case StepEditClusterFile:
+		return fmt.Sprintf("rewrite %s on %s (.new, then rename)", s.Path, s.Node)
 	case StepInstallFile:
 		return fmt.Sprintf("install %s v%d on %s (%s.new, then rename)", s.Path, s.Version, s.Node, s.Path)
 	}

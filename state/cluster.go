@@ -21,6 +21,111 @@ type Cluster struct {
 	Name          string    `json:"name"`
 	ObservedAt    time.Time `json:"observed_at"`
 	Nodes         []Node    `json:"nodes"`
+	// Shared is what the cluster's replicated filesystem and API say, read
+	// from the authority after the per-node pass; nil when there was no
+	// authority to read it from.
+	Shared *Shared `json:"shared,omitempty"`
+}
+
+// Shared is the cluster-wide data quorate reads once, from one quorate node.
+type Shared struct {
+	// From is the node it was read from.
+	From string `json:"from"`
+	// NodeDirs lists /etc/pve/nodes (one directory per node ever added and
+	// not cleaned up), sorted.
+	NodeDirs []string `json:"node_dirs"`
+	// AuthorizedKeys is /etc/pve/priv/authorized_keys; KnownHosts is the
+	// legacy /etc/pve/priv/known_hosts (reference §9).
+	AuthorizedKeys FileCopy `json:"authorized_keys"`
+	KnownHosts     FileCopy `json:"known_hosts"`
+	// APIError is set when the API reads below failed; the lists are then
+	// unknown (nil), never taken for empty.
+	APIError string `json:"api_error,omitempty"`
+	// Guests is GET /cluster/resources?type=vm.
+	Guests []Guest `json:"guests"`
+	// HAResources and HAGroups are GET /cluster/ha/resources and
+	// /cluster/ha/groups.
+	HAResources []HAResource `json:"ha_resources"`
+	HAGroups    []HAGroup    `json:"ha_groups"`
+	// Replication is GET /cluster/replication.
+	Replication []ReplicationJob `json:"replication"`
+}
+
+// FileCopy is a plain file read from a node.
+type FileCopy struct {
+	Present bool   `json:"present"`
+	Content string `json:"content,omitempty"`
+	Digest  string `json:"digest,omitempty"` // SHA-256 hex of Content
+}
+
+// NewFileCopy describes raw as a present file.
+func NewFileCopy(raw []byte) FileCopy {
+	sum := sha256.Sum256(raw)
+	return FileCopy{Present: true, Content: string(raw), Digest: hex.EncodeToString(sum[:])}
+}
+
+// Guest is a VM or container and the node it is on.
+type Guest struct {
+	VMID int    `json:"vmid"`
+	Type string `json:"type"` // qemu or lxc
+	Node string `json:"node"`
+	Name string `json:"name,omitempty"`
+}
+
+// HAResource is one HA-managed resource, e.g. SID "vm:100".
+type HAResource struct {
+	SID   string `json:"sid"`
+	Group string `json:"group,omitempty"`
+	State string `json:"state,omitempty"`
+}
+
+// HAGroup is an HA group and the node names it lists (priorities dropped).
+type HAGroup struct {
+	Group string   `json:"group"`
+	Nodes []string `json:"nodes"`
+}
+
+// ReplicationJob is one storage replication job, e.g. ID "100-0".
+type ReplicationJob struct {
+	ID     string `json:"id"`
+	Guest  int    `json:"guest"`
+	Target string `json:"target"`
+	Source string `json:"source,omitempty"`
+}
+
+// References lists everything in s that still names node: its guests, HA
+// resources of those guests, HA groups listing it, and replication jobs from
+// or to it. ok is false when the API data is unknown.
+func (s *Shared) References(node string) (refs []string, ok bool) {
+	if s == nil || s.APIError != "" || s.Guests == nil {
+		return nil, false
+	}
+	onNode := map[int]bool{}
+	for _, g := range s.Guests {
+		if g.Node == node {
+			onNode[g.VMID] = true
+			refs = append(refs, fmt.Sprintf("%s %d", g.Type, g.VMID))
+		}
+	}
+	for _, r := range s.HAResources {
+		var id int
+		if _, err := fmt.Sscanf(r.SID[strings.IndexByte(r.SID, ':')+1:], "%d", &id); err == nil && onNode[id] {
+			refs = append(refs, "HA resource "+r.SID)
+		}
+	}
+	for _, g := range s.HAGroups {
+		for _, n := range g.Nodes {
+			if n == node {
+				refs = append(refs, "HA group "+g.Group)
+			}
+		}
+	}
+	for _, j := range s.Replication {
+		if j.Target == node || j.Source == node {
+			refs = append(refs, "replication job "+j.ID)
+		}
+	}
+	return refs, true
 }
 
 // Service states as systemctl is-active prints them.
@@ -238,6 +343,22 @@ func (c *Cluster) Fingerprint() string {
 			fmt.Fprintf(&b, " quorate=%t expected=%d members=%s", q.Quorate, q.ExpectedVotes, strings.Join(ids, ","))
 		}
 		b.WriteString("\n")
+	}
+	if sh := c.Shared; sh != nil {
+		fmt.Fprintf(&b, "shared from=%s dirs=%s keys=%s known=%s api_error=%t\n", sh.From, strings.Join(sh.NodeDirs, ","),
+			sh.AuthorizedKeys.Digest, sh.KnownHosts.Digest, sh.APIError != "")
+		for _, g := range sh.Guests {
+			fmt.Fprintf(&b, "guest %d %s\n", g.VMID, g.Node)
+		}
+		for _, r := range sh.HAResources {
+			fmt.Fprintf(&b, "ha %s %s\n", r.SID, r.Group)
+		}
+		for _, g := range sh.HAGroups {
+			fmt.Fprintf(&b, "hagroup %s %s\n", g.Group, strings.Join(g.Nodes, ","))
+		}
+		for _, j := range sh.Replication {
+			fmt.Fprintf(&b, "repl %s %s %s\n", j.ID, j.Source, j.Target)
+		}
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return "sha256:" + hex.EncodeToString(sum[:16])
