@@ -44,9 +44,13 @@ func (e *StepError) Error() string {
 	return s
 }
 
-// Exec carries out one step on its node. Install never replaces a
-// corosync.conf whose config_version is at or above the new one, and verifies
-// the bytes after the rename.
+// Exec carries out one step on its node (a declared member). Install and
+// EditClusterConf never replace a corosync.conf whose config_version is at or
+// above the new one, and verify the bytes after the rename; EditClusterConf
+// and EditClusterFile also refuse a file that changed since the plan
+// (BaseDigest). Steps are idempotent: one whose result is already in place
+// succeeds without writing. Names and paths are checked before any command
+// reaches the node (see exec_cluster.go).
 func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 	m := r.decl.Member(s.Node)
 	if m == nil {
@@ -71,6 +75,16 @@ func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 		return r.install(ctx, m, s)
 	case reconciler.StepReloadCorosync:
 		return r.reload(ctx, m, s)
+	case reconciler.StepEditClusterConf:
+		return r.editClusterConf(ctx, m, s)
+	case reconciler.StepDelnode:
+		return r.delnode(ctx, m, s)
+	case reconciler.StepArchiveNodeDir:
+		return r.archiveNodeDir(ctx, m, s)
+	case reconciler.StepRemoveNodeDir:
+		return r.removeNodeDir(ctx, m, s)
+	case reconciler.StepEditClusterFile:
+		return r.editClusterFile(ctx, m, s)
 	}
 	return fmt.Errorf("step %s: unknown step kind", s)
 }

@@ -26,6 +26,8 @@ type memRunner struct {
 
 	mu    sync.Mutex
 	calls int
+	// log holds "node: cmd" for every command that reached a node.
+	log []string
 	// failOn makes the n-th matching command fail as a transport error.
 	failOn func(node, cmd string) error
 }
@@ -44,6 +46,7 @@ func (r *memRunner) Run(ctx context.Context, addr, cmd string, stdin []byte) (ss
 	}
 	r.mu.Lock()
 	r.calls++
+	r.log = append(r.log, name+": "+cmd)
 	fail := r.failOn
 	r.mu.Unlock()
 	if fail != nil {
@@ -59,6 +62,20 @@ func (r *memRunner) Run(ctx context.Context, addr, cmd string, stdin []byte) (ss
 }
 
 func (r *memRunner) Close() error { return nil }
+
+// since returns the commands logged after the first n.
+func (r *memRunner) since(n int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.log[n:]...)
+}
+
+// mark returns the log position for since.
+func (r *memRunner) mark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.log)
+}
 
 // memAPI answers GET /cluster/status from the model.
 type memAPI struct {

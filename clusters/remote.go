@@ -107,11 +107,7 @@ func (r *Remote) run(ctx context.Context, m *api.Member, cmd string, stdin []byt
 // mismatch, a cancelled context); a node that does not answer is recorded as
 // such in the returned state.
 func (r *Remote) Observe(ctx context.Context) (*state.Cluster, error) {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	obs := &state.Cluster{FormatVersion: state.FormatVersion, Name: r.decl.Metadata.Name, ObservedAt: now().UTC()}
+	obs := &state.Cluster{FormatVersion: state.FormatVersion, Name: r.decl.Metadata.Name, ObservedAt: r.now().UTC()}
 	obs.Nodes = make([]state.Node, len(r.decl.Spec.Members))
 	fatal := make([]error, len(r.decl.Spec.Members))
 	var wg sync.WaitGroup
@@ -131,6 +127,13 @@ func (r *Remote) Observe(ctx context.Context) (*state.Cluster, error) {
 	}
 	obs.Sort()
 	return obs, nil
+}
+
+func (r *Remote) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }
 
 // mustStop reports whether err is a trust failure that ends the run.

@@ -88,10 +88,13 @@ type Action struct {
 	FromVersion uint64 `json:"from_version,omitempty"`
 	ToVersion   uint64 `json:"to_version,omitempty"`
 	// Diff is a unified diff of the file the action replaces.
-	Diff  string `json:"diff,omitempty"`
-	Pre   []Fact `json:"pre"`
-	Post  []Fact `json:"post"`
-	Steps []Step `json:"steps"`
+	Diff string `json:"diff,omitempty"`
+	// Votes is the quorum arithmetic before and after the action, for
+	// actions that change the nodelist, votes or membership.
+	Votes *VoteChange `json:"votes,omitempty"`
+	Pre   []Fact      `json:"pre"`
+	Post  []Fact      `json:"post"`
+	Steps []Step      `json:"steps"`
 }
 
 // Summary is the one-line description used in plan text.

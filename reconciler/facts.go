@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/quorate/quorate/state"
 )
@@ -32,6 +33,26 @@ const (
 	FactNodeQuorate
 	// FactPmxcfsConf: Node's pmxcfs shows /etc/pve/corosync.conf with Digest.
 	FactPmxcfsConf
+	// FactLinkConnected: on Node, corosync-cfgtool -s shows link Link with
+	// every nodeid in Peers connected.
+	FactLinkConnected
+	// FactLinkAbsent: Node's corosync no longer has link Link.
+	FactLinkAbsent
+	// FactNotMember: nodeid NodeID (Node) is not in the membership Via sees.
+	FactNotMember
+	// FactUnreachable: Node does not answer over SSH (powered off or cut off).
+	FactUnreachable
+	// FactNoReferences: no guest, HA resource or group, or replication job
+	// names Node (from the cluster's API).
+	FactNoReferences
+	// FactConfLacksNode: Via's /etc/pve/corosync.conf has no node named Node.
+	FactConfLacksNode
+	// FactNoNodeDir: /etc/pve/nodes/Node does not exist.
+	FactNoNodeDir
+	// FactSharedFile: the shared file Path has Digest.
+	FactSharedFile
+	// FactVotes: Via's membership shows nodeid NodeID with Votes votes.
+	FactVotes
 )
 
 var factNames = map[FactKind]string{
@@ -44,6 +65,15 @@ var factNames = map[FactKind]string{
 	FactRuntimeVersion:    "RuntimeVersion",
 	FactNodeQuorate:       "NodeQuorate",
 	FactPmxcfsConf:        "PmxcfsConf",
+	FactLinkConnected:     "LinkConnected",
+	FactLinkAbsent:        "LinkAbsent",
+	FactNotMember:         "NotMember",
+	FactUnreachable:       "Unreachable",
+	FactNoReferences:      "NoReferences",
+	FactConfLacksNode:     "ConfLacksNode",
+	FactNoNodeDir:         "NoNodeDir",
+	FactSharedFile:        "SharedFile",
+	FactVotes:             "Votes",
 }
 
 // String returns the kind's name.
@@ -77,6 +107,10 @@ type Fact struct {
 	NodeID  int      `json:"nodeid,omitempty"`
 	Version uint64   `json:"version,omitempty"`
 	Digest  string   `json:"digest,omitempty"`
+	Link    int      `json:"link,omitempty"`
+	Peers   []int    `json:"peers,omitempty"`
+	Votes   int      `json:"votes,omitempty"`
+	Path    string   `json:"path,omitempty"`
 }
 
 // String renders the fact for plan text.
@@ -100,8 +134,35 @@ func (f Fact) String() string {
 		return fmt.Sprintf("%s is quorate", f.Node)
 	case FactPmxcfsConf:
 		return fmt.Sprintf("%s /etc/pve/corosync.conf is the cluster's (%s)", f.Node, short(f.Digest))
+	case FactLinkConnected:
+		return fmt.Sprintf("%s: link %d connected to nodeids %s", f.Node, f.Link, ints(f.Peers))
+	case FactLinkAbsent:
+		return fmt.Sprintf("%s: link %d is gone", f.Node, f.Link)
+	case FactNotMember:
+		return fmt.Sprintf("%s (nodeid %d) is not in the membership (seen from %s)", f.Node, f.NodeID, f.Via)
+	case FactUnreachable:
+		return fmt.Sprintf("%s does not answer (powered off or cut off)", f.Node)
+	case FactNoReferences:
+		return fmt.Sprintf("no guest, HA resource or group, or replication job refers to %s", f.Node)
+	case FactConfLacksNode:
+		return fmt.Sprintf("/etc/pve/corosync.conf (seen from %s) has no node %s", f.Via, f.Node)
+	case FactNoNodeDir:
+		return fmt.Sprintf("/etc/pve/nodes/%s does not exist", f.Node)
+	case FactSharedFile:
+		return fmt.Sprintf("%s is %s", f.Path, short(f.Digest))
+	case FactVotes:
+		return fmt.Sprintf("nodeid %d (%s) has %d vote(s) (seen from %s)", f.NodeID, f.Node, f.Votes, f.Via)
 	}
 	return f.Kind.String()
+}
+
+// nodeFact reports whether the fact needs Node in the observation.
+func nodeFact(k FactKind) bool {
+	switch k {
+	case FactNotMember, FactUnreachable, FactNoReferences, FactConfLacksNode, FactNoNodeDir, FactSharedFile, FactVotes:
+		return false
+	}
+	return true
 }
 
 func short(digest string) string {
@@ -115,7 +176,7 @@ func short(digest string) string {
 // an error that says what was seen instead.
 func (f Fact) Check(obs *state.Cluster) error {
 	n := obs.Node(f.Node)
-	if n == nil {
+	if n == nil && nodeFact(f.Kind) {
 		return fmt.Errorf("%s was not observed", f.Node)
 	}
 	switch f.Kind {
@@ -168,7 +229,130 @@ func (f Fact) Check(obs *state.Cluster) error {
 			return fmt.Errorf("%s: runs config_version %d, expected %d", f.Node, *n.RuntimeVersion, f.Version)
 		}
 	default:
+		return f.checkShared(obs)
+	}
+	return nil
+}
+
+// checkShared evaluates the facts about links, membership and the shared
+// filesystem; they may name nodes that are not observed (a removed node).
+func (f Fact) checkShared(obs *state.Cluster) error {
+	switch f.Kind {
+	case FactLinkConnected:
+		n := obs.Node(f.Node)
+		for _, l := range n.Links {
+			if l.Number != f.Link {
+				continue
+			}
+			status := map[int]string{}
+			for _, p := range l.Peers {
+				status[p.NodeID] = p.Status
+			}
+			for _, id := range f.Peers {
+				if st := status[id]; st != "connected" && st != "localhost" {
+					return fmt.Errorf("%s: link %d to nodeid %d is %q", f.Node, f.Link, id, st)
+				}
+			}
+			return nil
+		}
+		return fmt.Errorf("%s: no link %d in corosync-cfgtool -s", f.Node, f.Link)
+	case FactLinkAbsent:
+		for _, l := range obs.Node(f.Node).Links {
+			if l.Number == f.Link {
+				return fmt.Errorf("%s: link %d is still configured", f.Node, f.Link)
+			}
+		}
+	case FactNotMember:
+		via := obs.Node(f.Via)
+		if via == nil || via.Quorum == nil {
+			return fmt.Errorf("%s: cannot see the membership", f.Via)
+		}
+		if via.Quorum.HasMember(f.NodeID) {
+			return fmt.Errorf("%s (nodeid %d) is still in the membership; it must be powered off first", f.Node, f.NodeID)
+		}
+	case FactUnreachable:
+		if n := obs.Node(f.Node); n != nil && n.SSH.OK {
+			return fmt.Errorf("%s answers over SSH (corosync %s); quorate never removes a node that is up: power it off first", f.Node, n.Corosync)
+		}
+	case FactNoReferences:
+		refs, ok := obs.Shared.References(f.Node)
+		if !ok {
+			return fmt.Errorf("the cluster's guests, HA and replication could not be read, so references to %s are unknown", f.Node)
+		}
+		if len(refs) > 0 {
+			return fmt.Errorf("still referenced: %s", strings.Join(refs, ", "))
+		}
+	case FactConfLacksNode:
+		via := obs.Node(f.Via)
+		if via == nil || !via.ClusterConf.Present {
+			return fmt.Errorf("%s: /etc/pve/corosync.conf not readable", f.Via)
+		}
+		conf, err := via.ClusterConf.Parsed()
+		if err != nil {
+			return err
+		}
+		for _, n := range conf.Nodes() {
+			if n.Name == f.Node {
+				return fmt.Errorf("%s is still in /etc/pve/corosync.conf (v%d)", f.Node, via.ClusterConf.Version)
+			}
+		}
+	case FactNoNodeDir:
+		if obs.Shared == nil {
+			return fmt.Errorf("the shared filesystem was not read")
+		}
+		for _, d := range obs.Shared.NodeDirs {
+			if d == f.Node {
+				return fmt.Errorf("/etc/pve/nodes/%s still exists", f.Node)
+			}
+		}
+	case FactSharedFile:
+		if obs.Shared == nil {
+			return fmt.Errorf("the shared filesystem was not read")
+		}
+		got := sharedFile(obs.Shared, f.Path)
+		if got.Digest != f.Digest {
+			return fmt.Errorf("%s is %s, expected %s", f.Path, short(got.Digest), short(f.Digest))
+		}
+	case FactVotes:
+		via := obs.Node(f.Via)
+		if via == nil || via.Quorum == nil {
+			return fmt.Errorf("%s: cannot see the membership", f.Via)
+		}
+		for _, m := range via.Quorum.Members {
+			if m.NodeID == f.NodeID {
+				if m.Votes != f.Votes {
+					return fmt.Errorf("nodeid %d has %d vote(s)", f.NodeID, m.Votes)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("nodeid %d is not in the membership", f.NodeID)
+	default:
 		return fmt.Errorf("unknown fact %v", f.Kind)
 	}
 	return nil
+}
+
+// Shared file paths facts may name.
+const (
+	authorizedKeysPath = "/etc/pve/priv/authorized_keys"
+	knownHostsPath     = "/etc/pve/priv/known_hosts"
+)
+
+func sharedFile(sh *state.Shared, path string) state.FileCopy {
+	switch path {
+	case authorizedKeysPath:
+		return sh.AuthorizedKeys
+	case knownHostsPath:
+		return sh.KnownHosts
+	}
+	return state.FileCopy{}
+}
+
+func ints(v []int) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
 }

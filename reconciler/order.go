@@ -22,18 +22,25 @@ import (
 //     configuration; an inquorate cluster is never acted on.
 //  2. A cluster whose totem.cluster_name differs from metadata.name is not
 //     touched at all: the declaration points at the wrong cluster.
-//  3. Stale nodes are resynced first, before any membership change (none exist
-//     in this build yet), one node per action, in name order. Each resync stops
-//     the node's corosync, so its precondition predicts that the rest of the
-//     cluster stays quorate without it (quorum.go).
+//  3. Repairs come first, and alone: stale nodes are resynced (one node per
+//     action, in name order; each predicts that the rest stays quorate without
+//     the node's corosync), interrupted resyncs finished, and a lagging
+//     runtime config_version reloaded. While any repair is planned, declared
+//     changes wait for the next round (apply runs rounds until converged).
 //  4. A node whose local corosync.conf is newer than the cluster's, or has the
 //     same version with other content, is never overwritten: quorate never
 //     installs a corosync.conf without a higher config_version.
-//  5. Running members whose runtime config_version lags the cluster's file
-//     (their file is current) get one cluster-wide reload, after the resyncs.
-//  6. Remaining drift (members, nodeids, votes, addresses, links, quorum
-//     options, qdevice) is reported as Blocked: the actions that change
-//     membership arrive with issue #3.
+//  5. Declared changes, each one corosync.conf version, chained from the
+//     bytes the previous one leaves (changes.go): links first (add, move,
+//     priority, remove; a link is only removed while another one connects
+//     every running member, and an address move goes through removal and
+//     re-adding, never an in-place change, reference §8.2), then votes, then
+//     at most one member removal (one membership change per round), then the
+//     cleanup of removed members.
+//  6. No action is proposed whose predicted vote arithmetic leaves a quorate
+//     cluster inquorate (quorum.go); such a change is explained instead.
+//  7. Remaining drift (joins, nodeids, quorum options, qdevice) is reported
+//     as Blocked.
 
 // Units stopped and started by a resync, in the runbook's order (reference
 // §5.4): pmxcfs first so it cannot copy anything while corosync is down.
@@ -209,11 +216,28 @@ func resyncReason(n *state.Node, clusterVersion uint64) string {
 	return fmt.Sprintf("corosync runs with an older local corosync.conf (v%d < v%d) and would be refused at its next start", n.LocalConf.Version, clusterVersion)
 }
 
-// drift reports every declared-vs-cluster difference that no action handles
-// yet. It compares the declaration with the authority's corosync.conf.
-func (p *planner) drift(auth *state.Node, conf *corosync.Config) {
-	const later = "quorate does not make this change yet (membership actions arrive with the next release); make it by hand with pvecm or Proxmox's corosync.conf edit procedure, or change the declaration"
+// drift reports every declared-vs-cluster difference left after this
+// round's actions (conf is the predicted corosync.conf). Differences that
+// changes() makes are reported as waiting when repairs come first
+// (deferred); differences it already explained are skipped; the rest are
+// changes this build does not make.
+func (p *planner) drift(auth *state.Node, conf *corosync.Config, deferred bool) {
+	const later = "quorate does not make this change yet (joins, nodeid changes, quorum options and qdevices arrive in a later release); make it by hand with pvecm or Proxmox's corosync.conf edit procedure, or change the declaration"
+	const waits = "quorate plans it once the repairs above are done; apply continues with it"
 	v := auth.ClusterConf.Version
+	report := func(key, target, reason string, supported bool) {
+		if p.explained[key] {
+			return
+		}
+		switch {
+		case supported && deferred:
+			p.block(target, reason, waits)
+		case supported:
+			p.block(target, reason, "see the blocked reasons above; run plan again once they are resolved")
+		default:
+			p.block(target, reason, later)
+		}
+	}
 	actual := map[string]corosync.Node{}
 	for _, n := range conf.Nodes() {
 		actual[n.Name] = n
@@ -221,7 +245,7 @@ func (p *planner) drift(auth *state.Node, conf *corosync.Config) {
 	for _, m := range p.desired.Spec.Members {
 		n, ok := actual[m.Name]
 		if !ok {
-			p.block(m.Name, fmt.Sprintf("declared, but not in the cluster's corosync.conf (v%d): it would have to join", v), later)
+			report("member:"+m.Name, m.Name, fmt.Sprintf("declared, but not in the cluster's corosync.conf (v%d): it would have to join", v), false)
 			continue
 		}
 		if n.NodeID != m.NodeID {
@@ -233,10 +257,10 @@ func (p *planner) drift(auth *state.Node, conf *corosync.Config) {
 			votes = 1 // absent quorum_votes counts as 1 (reference §2.6 item 10)
 		}
 		if votes != m.Votes {
-			p.block(m.Name, fmt.Sprintf("quorum_votes is %d in the cluster, declared %d", votes, m.Votes), later)
+			report("votes:"+m.Name, m.Name, fmt.Sprintf("quorum_votes is %d in the cluster, declared %d", votes, m.Votes), true)
 		}
 		for _, d := range addrDiffs(n, m.Addresses) {
-			p.block(m.Name, d, later)
+			report(fmt.Sprintf("link:%d", d.link), m.Name, d.text, true)
 		}
 	}
 	var extra []string
@@ -247,15 +271,19 @@ func (p *planner) drift(auth *state.Node, conf *corosync.Config) {
 	}
 	sort.Strings(extra)
 	for _, name := range extra {
-		p.block(name, fmt.Sprintf("in the cluster's corosync.conf (v%d) but not declared", v),
-			"declare it under members, or remove it from the cluster by hand (power it off, then `pvecm delnode "+name+"`); quorate does not remove members yet")
+		report("member:"+name, name, fmt.Sprintf("in the cluster's corosync.conf (v%d) but not declared", v), true)
 	}
-	p.linkDrift(conf, later)
+	p.linkDrift(conf, report)
 	p.quorumDrift(conf, later)
 }
 
-func addrDiffs(n corosync.Node, declared []api.LinkAddress) []string {
-	var out []string
+type addrDiff struct {
+	link int
+	text string
+}
+
+func addrDiffs(n corosync.Node, declared []api.LinkAddress) []addrDiff {
+	var out []addrDiff
 	want := map[int]string{}
 	for _, a := range declared {
 		want[a.Link] = a.Address
@@ -277,17 +305,17 @@ func addrDiffs(n corosync.Node, declared []api.LinkAddress) []string {
 		switch {
 		case got == w:
 		case got == "":
-			out = append(out, fmt.Sprintf("has no address on link %d, declared %s", l, w))
+			out = append(out, addrDiff{l, fmt.Sprintf("has no address on link %d, declared %s", l, w)})
 		case w == "":
-			out = append(out, fmt.Sprintf("has ring%d_addr %s, but link %d is not declared for it", l, got, l))
+			out = append(out, addrDiff{l, fmt.Sprintf("has ring%d_addr %s, but link %d is not declared for it", l, got, l)})
 		default:
-			out = append(out, fmt.Sprintf("ring%d_addr is %s in the cluster, declared %s", l, got, w))
+			out = append(out, addrDiff{l, fmt.Sprintf("ring%d_addr is %s in the cluster, declared %s", l, got, w)})
 		}
 	}
 	return out
 }
 
-func (p *planner) linkDrift(conf *corosync.Config, later string) {
+func (p *planner) linkDrift(conf *corosync.Config, report func(key, target, reason string, supported bool)) {
 	have := map[int]int{}
 	for _, it := range conf.Interfaces() {
 		have[it.Number] = it.Priority
@@ -297,17 +325,18 @@ func (p *planner) linkDrift(conf *corosync.Config, later string) {
 		want[l.Number] = l.Priority
 	}
 	for _, l := range p.desired.Spec.Links {
+		key, target := fmt.Sprintf("link:%d", l.Number), fmt.Sprintf("link %d", l.Number)
 		prio, ok := have[l.Number]
 		switch {
-		case !ok && len(have) > 0:
-			p.block(fmt.Sprintf("link %d", l.Number), "declared, but the cluster has no interface section for it", later)
-		case ok && prio != l.Priority:
-			p.block(fmt.Sprintf("link %d", l.Number), fmt.Sprintf("knet_link_priority is %d in the cluster, declared %d", prio, l.Priority), later)
+		case !ok:
+			report(key, target, "declared, but the cluster has no interface section for it", true)
+		case prio != l.Priority:
+			report(key, target, fmt.Sprintf("knet_link_priority is %d in the cluster, declared %d", prio, l.Priority), true)
 		}
 	}
 	for _, it := range conf.Interfaces() {
 		if _, ok := want[it.Number]; !ok {
-			p.block(fmt.Sprintf("link %d", it.Number), "in the cluster, but not declared", later)
+			report(fmt.Sprintf("link:%d", it.Number), fmt.Sprintf("link %d", it.Number), "in the cluster, but not declared", true)
 		}
 	}
 }

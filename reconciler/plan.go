@@ -63,6 +63,16 @@ type planner struct {
 	obs     *state.Cluster
 	now     time.Time
 	cs      *Changeset
+
+	// Set once an authority is found (plan.go run):
+	auth    *state.Node
+	pred    *predicted     // the cluster's corosync.conf after the actions so far
+	present map[int]bool   // nodeids in the authority's membership
+	running []string       // observed nodes in that membership, by name
+	ids     map[string]int // nodeid by name in the cluster's corosync.conf
+	// explained records differences already reported by changes(), by key
+	// ("link:1", "member:pve4", "votes:pve1").
+	explained map[string]bool
 }
 
 func (p *planner) block(target, reason, do string) {
@@ -95,11 +105,38 @@ func (p *planner) run() {
 		return
 	}
 	p.unreachable()
+	p.setAuthority(auth)
 	p.resyncStale(auth)
 	if len(p.cs.Actions) == 0 {
 		p.reloadLagging(auth)
 	}
-	p.drift(auth, conf)
+	if len(p.cs.Actions) > 0 {
+		// Rule 3: repairs first; changes are planned once they are done.
+		p.drift(auth, conf, true)
+		return
+	}
+	p.changes()
+	p.drift(auth, p.pred.conf, false)
+}
+
+func (p *planner) setAuthority(auth *state.Node) {
+	p.auth = auth
+	p.pred, _ = newPredicted(auth.ClusterConf)
+	p.present = map[int]bool{}
+	for _, m := range auth.Quorum.Members {
+		if m.NodeID != 0 {
+			p.present[m.NodeID] = true
+		}
+	}
+	p.ids = map[string]int{}
+	for _, n := range p.pred.conf.Nodes() {
+		p.ids[n.Name] = n.NodeID
+	}
+	for _, n := range p.obs.Nodes {
+		if id, ok := p.ids[n.Name]; ok && p.present[id] && n.Corosync == state.Active {
+			p.running = append(p.running, n.Name)
+		}
+	}
 }
 
 // unreachable reports declared members that could not be observed over SSH.

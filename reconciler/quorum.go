@@ -1,6 +1,12 @@
 package reconciler
 
-import "github.com/quorate/quorate/state"
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/quorate/quorate/state"
+	"github.com/quorate/quorate/state/corosync"
+)
 
 // Quorum invariants, evaluated on values before a step is proposed (and again
 // by Apply on a fresh observation). votequorum's rules are in the reference
@@ -28,4 +34,63 @@ func QuorateWithout(q *state.Quorum, nodeid int) bool {
 		return false
 	}
 	return votesWithout(q, nodeid) >= q.Quorum
+}
+
+// VoteMath is votequorum's arithmetic for one configuration and one set of
+// present members (reference §7.1): Expected is quorum.expected_votes when
+// set, else the sum of quorum_votes over the nodelist (absent = 1), raised to
+// Present when more votes are present; Quorum is floor(Expected/2)+1, or 1
+// with two_node while at most two nodes are configured.
+type VoteMath struct {
+	Expected int  `json:"expected"`
+	Present  int  `json:"present"`
+	Quorum   int  `json:"quorum"`
+	Quorate  bool `json:"quorate"`
+}
+
+// String renders "4 of 5 votes present, quorum 3 (quorate)".
+func (v VoteMath) String() string {
+	q := "quorate"
+	if !v.Quorate {
+		q = "NOT quorate"
+	}
+	return fmt.Sprintf("%d of %d votes present, quorum %d (%s)", v.Present, v.Expected, v.Quorum, q)
+}
+
+// VoteChange is the arithmetic before and after one action.
+type VoteChange struct {
+	Before VoteMath `json:"before"`
+	After  VoteMath `json:"after"`
+}
+
+// voteMath computes the arithmetic of conf with the nodes in present (by
+// nodeid) voting. qdevice votes are not modelled yet.
+func voteMath(conf *corosync.Config, present map[int]bool) VoteMath {
+	var v VoteMath
+	nodes := conf.Nodes()
+	for _, n := range nodes {
+		votes := n.Votes
+		if votes == 0 {
+			votes = 1
+		}
+		v.Expected += votes
+		if present[n.NodeID] {
+			v.Present += votes
+		}
+	}
+	q := conf.Main.Section("quorum")
+	if ev, ok := q.Value("expected_votes"); ok {
+		if n, err := strconv.Atoi(ev); err == nil && n > 0 {
+			v.Expected = n
+		}
+	}
+	if v.Present > v.Expected {
+		v.Expected = v.Present
+	}
+	v.Quorum = v.Expected/2 + 1
+	if tn, _ := q.Value("two_node"); tn == "1" && len(nodes) <= 2 {
+		v.Quorum = 1
+	}
+	v.Quorate = v.Present >= v.Quorum
+	return v
 }

@@ -19,6 +19,10 @@ func (c *Changeset) Text() string {
 		fmt.Fprintf(&b, "\n%d. %s\n", i+1, a.Summary())
 		fmt.Fprintf(&b, "   kind:   %s\n", a.Kind)
 		fmt.Fprintf(&b, "   why:    %s\n", a.Reason)
+		if a.Votes != nil {
+			fmt.Fprintf(&b, "   votes:  before: %s\n", a.Votes.Before)
+			fmt.Fprintf(&b, "           after:  %s\n", a.Votes.After)
+		}
 		b.WriteString("   before (checked again on a fresh observation):\n")
 		for _, f := range a.Pre {
 			fmt.Fprintf(&b, "     - %s\n", f)
