@@ -57,7 +57,7 @@ func editConfStep(t *testing.T, m *sim.Model, v uint64) (reconciler.Step, []byte
 		t.Fatal(err)
 	}
 	c.Main.Section("totem").Set("config_version", itoa(v))
-	c.Main.Section("logging").Set("debug", "off")
+	c.Main.Section("logging").Set("debug", "on")
 	next := c.Bytes()
 	return reconciler.Step{Kind: reconciler.StepEditClusterConf, Node: "pve1", BaseDigest: sha(cur),
 		Content: string(next), Digest: sha(next), Version: v}, cur

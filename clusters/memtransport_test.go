@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func (r *memRunner) mark() int {
 	return len(r.log)
 }
 
-// memAPI answers GET /cluster/status from the model.
+// memAPI answers the NodeAPI reads from the model's API.
 type memAPI struct {
 	m    *sim.Model
 	node string
@@ -94,6 +95,34 @@ func (a memAPI) ClusterStatus(context.Context) (*state.PVEStatus, error) {
 	return cmdout.ParseClusterStatus(body)
 }
 
+// memGet calls GET path on the model and parses the body.
+func memGet[T any](a memAPI, path string, query url.Values, parse func([]byte) ([]T, error)) ([]T, error) {
+	if !a.m.Powered(a.node) {
+		return nil, fmt.Errorf("%s: connection refused", a.node)
+	}
+	code, body := a.m.API(a.node, http.MethodGet, path, query)
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("%s: GET %s: HTTP %d: %s", a.node, path, code, body)
+	}
+	return parse(body)
+}
+
+func (a memAPI) Resources(_ context.Context, typ string) ([]state.Guest, error) {
+	return memGet(a, "/cluster/resources", url.Values{"type": {typ}}, cmdout.ParseResources)
+}
+
+func (a memAPI) HAResources(context.Context) ([]state.HAResource, error) {
+	return memGet(a, "/cluster/ha/resources", nil, cmdout.ParseHAResources)
+}
+
+func (a memAPI) HAGroups(context.Context) ([]state.HAGroup, error) {
+	return memGet(a, "/cluster/ha/groups", nil, cmdout.ParseHAGroups)
+}
+
+func (a memAPI) Replication(context.Context) ([]state.ReplicationJob, error) {
+	return memGet(a, "/cluster/replication", nil, cmdout.ParseReplication)
+}
+
 // inMemory returns a Remote over model m, declared as the model intends.
 func inMemory(t testing.TB, m *sim.Model) (*api.Cluster, *clusters.Remote, *memRunner) {
 	t.Helper()
@@ -101,7 +130,7 @@ func inMemory(t testing.TB, m *sim.Model) (*api.Cluster, *clusters.Remote, *memR
 	decl.Spec.Access.SSH.Port = 22
 	decl.ApplyDefaults()
 	r := &memRunner{m: m, node: map[string]string{}}
-	apis := map[string]clusters.StatusReader{}
+	apis := map[string]clusters.NodeAPI{}
 	for i := range decl.Spec.Members {
 		mem := &decl.Spec.Members[i]
 		mem.Management.Host = mem.Name + ".sim"

@@ -19,7 +19,7 @@ import (
 type Remote struct {
 	decl *api.Cluster
 	ssh  Runner
-	apis map[string]StatusReader
+	apis map[string]NodeAPI
 	// Now stamps observations; nil means time.Now.
 	Now func() time.Time
 }
@@ -32,16 +32,27 @@ type Runner interface {
 	Close() error
 }
 
-// StatusReader reads GET /cluster/status from one node's API. *pveapi.Client
-// implements it.
-type StatusReader interface {
+// NodeAPI is what quorate reads from one node's HTTPS API. *pveapi.Client
+// implements it. Every method is one GET; errors are as pveapi returns them
+// (a *pveapi.FingerprintError stops the observation).
+type NodeAPI interface {
+	// ClusterStatus is GET /cluster/status (reference §2.1).
 	ClusterStatus(ctx context.Context) (*state.PVEStatus, error)
+	// Resources is GET /cluster/resources?type=typ; quorate asks for "vm"
+	// (VMs and containers).
+	Resources(ctx context.Context, typ string) ([]state.Guest, error)
+	// HAResources is GET /cluster/ha/resources.
+	HAResources(ctx context.Context) ([]state.HAResource, error)
+	// HAGroups is GET /cluster/ha/groups.
+	HAGroups(ctx context.Context) ([]state.HAGroup, error)
+	// Replication is GET /cluster/replication.
+	Replication(ctx context.Context) ([]state.ReplicationJob, error)
 }
 
 // NewRemote builds a Remote from ready clients: runner for every member's SSH
 // address, apis keyed by member name (a missing entry means the API is not
 // used for that node).
-func NewRemote(decl *api.Cluster, runner Runner, apis map[string]StatusReader) *Remote {
+func NewRemote(decl *api.Cluster, runner Runner, apis map[string]NodeAPI) *Remote {
 	return &Remote{decl: decl, ssh: runner, apis: apis}
 }
 
@@ -68,7 +79,7 @@ func Connect(decl *api.Cluster) (*Remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec.access.ssh: %w", err)
 	}
-	r := &Remote{decl: decl, ssh: runner, apis: map[string]StatusReader{}}
+	r := &Remote{decl: decl, ssh: runner, apis: map[string]NodeAPI{}}
 	for i := range decl.Spec.Members {
 		m := &decl.Spec.Members[i]
 		c, err := pveapi.New(pveapi.Config{
@@ -102,7 +113,9 @@ func (r *Remote) run(ctx context.Context, m *api.Member, cmd string, stdin []byt
 	return r.ssh.Run(ctx, r.sshAddr(m), cmd, stdin)
 }
 
-// Observe gathers every declared member in parallel. It returns an error only
+// Observe gathers every declared member in parallel, then reads the
+// cluster-wide data (state.Shared) once from the authority, if there is one.
+// It returns an error only
 // for what must stop the run (a changed or unknown host key, a TLS fingerprint
 // mismatch, a cancelled context); a node that does not answer is recorded as
 // such in the returned state.
@@ -126,6 +139,13 @@ func (r *Remote) Observe(ctx context.Context) (*state.Cluster, error) {
 		return nil, err
 	}
 	obs.Sort()
+	if a := obs.Authority(); a != nil {
+		sh, err := r.observeShared(ctx, r.decl.Member(a.Name))
+		if err != nil {
+			return nil, err
+		}
+		obs.Shared = sh
+	}
 	return obs, nil
 }
 

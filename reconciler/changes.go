@@ -113,10 +113,6 @@ func (p *planner) linkChanges() {
 		sort.Ints(out)
 		return out
 	}
-	nodeAddrs := map[string]map[int]string{}
-	for _, n := range p.pred.conf.Nodes() {
-		nodeAddrs[n.Name] = n.Addrs
-	}
 	// 1. Add declared links the cluster lacks.
 	for _, l := range nums(want) {
 		if _, ok := cur[l]; ok {
@@ -142,13 +138,7 @@ func (p *planner) linkChanges() {
 		if missing != "" {
 			continue
 		}
-		changed := false
-		for name, a := range addrs {
-			if nodeAddrs[name][l] != a {
-				changed = true
-			}
-		}
-		if !changed {
+		if sameAddrs(p.pred.conf, l, addrs) {
 			continue
 		}
 		if !p.moveLink(l, want[l], addrs, cur, want) {

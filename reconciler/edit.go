@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/aymanbagabas/go-udiff"
-
 	"github.com/quorate/quorate/state"
 	"github.com/quorate/quorate/state/corosync"
 )
@@ -53,7 +51,7 @@ func (p *planner) edit(kind Kind, target, reason string, mutate func(c *corosync
 	a := Action{
 		Kind: kind, Target: target, Reason: reason,
 		FromVersion: w.version, ToVersion: v,
-		Diff: udiff.Unified(fmt.Sprintf("/etc/pve/corosync.conf (v%d)", w.version), fmt.Sprintf("/etc/pve/corosync.conf (v%d)", v), w.raw, string(raw)),
+		Diff: unifiedDiff(fmt.Sprintf("/etc/pve/corosync.conf (v%d)", w.version), fmt.Sprintf("/etc/pve/corosync.conf (v%d)", v), w.raw, string(raw)),
 		Pre: []Fact{
 			{Kind: FactClusterQuorate, Node: p.auth.Name},
 			{Kind: FactClusterConf, Node: p.auth.Name, Digest: w.digest},

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aymanbagabas/go-udiff"
-
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/state"
 	"github.com/quorate/quorate/state/corosync"
@@ -93,7 +91,7 @@ func (p *planner) resyncAction(auth, n *state.Node, nodeid int) Action {
 		Reason:      resyncReason(n, cluster.Version),
 		FromVersion: local.Version,
 		ToVersion:   cluster.Version,
-		Diff: udiff.Unified(
+		Diff: unifiedDiff(
 			fmt.Sprintf("%s:%s (v%d)", n.Name, "/etc/corosync/corosync.conf", local.Version),
 			fmt.Sprintf("%s:%s (v%d)", auth.Name, "/etc/pve/corosync.conf", cluster.Version),
 			local.Content, cluster.Content),

@@ -13,70 +13,123 @@ import (
 // they hit the bare mount point on local disk, as on a real node. Everything
 // else is the node's local disk.
 
-var errIsDir = errors.New("Is a directory")
+var (
+	errIsDir    = errors.New("Is a directory")
+	errNotDir   = errors.New("Not a directory")
+	errExists   = errors.New("File exists")
+	errNotEmpty = errors.New("Directory not empty")
+	errBusy     = errors.New("Device or resource busy")
+)
 
-func (m *Model) readPath(n *node, p string) ([]byte, error) {
-	if isPVE(p) && n.cfs != nil {
-		if p == pveDir {
-			return nil, errIsDir
-		}
-		if b, ok := m.cfsRead(n, p); ok {
-			return b, nil
-		}
-		return nil, errNoEnt
+// entryKind is what a path names.
+type entryKind int
+
+const (
+	noEntry entryKind = iota
+	fileEntry
+	dirEntry
+)
+
+// inCfs reports whether p is served by n's pmxcfs (mounted /etc/pve).
+func inCfs(n *node, p string) bool { return isPVE(p) && n.cfs != nil }
+
+// kindOf is stat(2) on n.
+func (m *Model) kindOf(n *node, p string) entryKind {
+	if inCfs(n, p) {
+		return n.db.kind(p)
 	}
-	if b, ok := n.files[p]; ok {
-		return b, nil
+	if _, ok := n.files[p]; ok {
+		return fileEntry
 	}
 	if n.dirExists(p) {
-		return nil, errIsDir
+		return dirEntry
 	}
-	return nil, errNoEnt
+	return noEntry
 }
 
+// listDir returns a directory's entry names, sorted.
+func (m *Model) listDir(n *node, dir string) []string {
+	if inCfs(n, dir) {
+		return n.db.list(dir)
+	}
+	return childNames(dir, func(yield func(string)) {
+		for p := range n.files {
+			yield(p)
+		}
+		for p := range n.dirs {
+			yield(p)
+		}
+	})
+}
+
+func (m *Model) readPath(n *node, p string) ([]byte, error) {
+	switch m.kindOf(n, p) {
+	case dirEntry:
+		return nil, errIsDir
+	case noEntry:
+		return nil, errNoEnt
+	}
+	if inCfs(n, p) {
+		b, _ := m.cfsRead(n, p)
+		return b, nil
+	}
+	return n.files[p], nil
+}
+
+// writePath creates or replaces a file. In /etc/pve the parent must exist
+// (the VFS looks it up before pmxcfs sees the write), then quorum is needed.
 func (m *Model) writePath(n *node, p string, b []byte) error {
-	if isPVE(p) && n.cfs != nil {
+	if m.kindOf(n, p) == dirEntry {
+		return errIsDir
+	}
+	if m.kindOf(n, parentDir(p)) != dirEntry {
+		return errNoEnt
+	}
+	if inCfs(n, p) {
 		if err := m.cfsWritable(n); err != nil {
 			return err
 		}
 		m.cfsCommit(n, p == clusterConf, func(d *pveDB) { d.files[p] = clone(b) })
 		return nil
 	}
-	if n.dirExists(p) {
-		return errIsDir
-	}
-	if !n.dirExists(parentDir(p)) {
-		return errNoEnt
-	}
 	n.files[p] = clone(b)
 	return nil
 }
 
+// removePath is unlink(2): files only.
 func (m *Model) removePath(n *node, p string) error {
-	if isPVE(p) && n.cfs != nil {
-		if _, ok := m.cfsRead(n, p); !ok {
-			return errNoEnt
-		}
+	switch m.kindOf(n, p) {
+	case noEntry:
+		return errNoEnt
+	case dirEntry:
+		return errIsDir
+	}
+	if inCfs(n, p) {
 		if err := m.cfsWritable(n); err != nil {
 			return err
 		}
 		m.cfsCommit(n, false, func(d *pveDB) { delete(d.files, p) })
 		return nil
 	}
-	if _, ok := n.files[p]; !ok {
-		return errNoEnt
-	}
 	delete(n.files, p)
 	return nil
 }
 
-// renamePath is rename(2) within one filesystem, copy+unlink across.
+// renamePath is rename(2) within one filesystem, copy+unlink across. Only
+// files are renamed (pmxcfs refuses non-empty directories, reference §6.3;
+// quorate never renames a directory).
 func (m *Model) renamePath(n *node, src, dst string) error {
 	b, err := m.readPath(n, src)
 	if err != nil {
 		return err
 	}
-	if isPVE(src) && isPVE(dst) && n.cfs != nil {
+	if inCfs(n, src) && inCfs(n, dst) {
+		if m.kindOf(n, dst) == dirEntry {
+			return errIsDir
+		}
+		if m.kindOf(n, parentDir(dst)) != dirEntry {
+			return errNoEnt
+		}
 		if err := m.cfsWritable(n); err != nil {
 			return err
 		}
@@ -138,95 +191,23 @@ func cmdCat(m *Model, n *node, c simpleCmd, stdin []byte) *result {
 	return r
 }
 
-func cmdCp(m *Model, n *node, c simpleCmd, _ []byte) *result {
-	r := &result{}
-	_, ops, _ := splitFlags(c.args[1:])
-	if len(ops) != 2 {
-		return r.fail(1, "cp: missing destination file operand after '%s'\nTry 'cp --help' for more information.", strings.Join(ops, " "))
-	}
-	src, dst := ops[0], ops[1]
-	b, err := m.readPath(n, src)
-	if err == errIsDir {
-		return r.fail(1, "cp: -r not specified; omitting directory '%s'", src)
-	}
-	if err != nil {
-		return r.fail(1, "cp: cannot stat '%s': %s", src, err)
-	}
-	if _, derr := m.readPath(n, dst); derr == errIsDir {
-		dst = path.Join(dst, path.Base(src))
-	}
-	if err := m.writePath(n, dst, b); err != nil {
-		return r.fail(1, "cp: cannot create regular file '%s': %s", dst, err)
-	}
-	return r
-}
-
 func cmdMv(m *Model, n *node, c simpleCmd, _ []byte) *result {
 	r := &result{}
 	_, ops, _ := splitFlags(c.args[1:])
 	if len(ops) != 2 {
 		return r.fail(1, "mv: missing destination file operand after '%s'\nTry 'mv --help' for more information.", strings.Join(ops, " "))
 	}
-	src, dst := ops[0], ops[1]
-	if _, err := m.readPath(n, src); err != nil {
-		return r.fail(1, "mv: cannot stat '%s': %s", src, err)
+	srcOp, dstOp := ops[0], ops[1]
+	src, dst := m.abs(srcOp), m.abs(dstOp)
+	if m.kindOf(n, src) == noEntry {
+		return r.fail(1, "mv: cannot stat '%s': No such file or directory", srcOp)
 	}
-	if _, derr := m.readPath(n, dst); derr == errIsDir {
+	if m.kindOf(n, dst) == dirEntry {
 		dst = path.Join(dst, path.Base(src))
+		dstOp = path.Join(dstOp, path.Base(src))
 	}
 	if err := m.renamePath(n, src, dst); err != nil {
-		return r.fail(1, "mv: cannot move '%s' to '%s': %s", src, dst, err)
-	}
-	return r
-}
-
-func cmdMkdir(m *Model, n *node, c simpleCmd, _ []byte) *result {
-	r := &result{}
-	flags, ops, _ := splitFlags(c.args[1:])
-	if len(ops) == 0 {
-		return r.fail(1, "mkdir: missing operand\nTry 'mkdir --help' for more information.")
-	}
-	for _, d := range ops {
-		d = path.Clean(d)
-		if isPVE(d) && n.cfs != nil {
-			// pmxcfs directories are not tracked; creating one needs quorum.
-			if err := m.cfsWritable(n); err != nil {
-				return r.fail(1, "mkdir: cannot create directory '%s': %s", d, err)
-			}
-			continue
-		}
-		if n.dirExists(d) {
-			if !flags['p'] {
-				return r.fail(1, "mkdir: cannot create directory '%s': File exists", d)
-			}
-			continue
-		}
-		if _, isFile := n.files[d]; isFile {
-			return r.fail(1, "mkdir: cannot create directory '%s': File exists", d)
-		}
-		if !flags['p'] && !n.dirExists(parentDir(d)) {
-			return r.fail(1, "mkdir: cannot create directory '%s': No such file or directory", d)
-		}
-		n.mkdirAll(d)
-	}
-	return r
-}
-
-func cmdRm(m *Model, n *node, c simpleCmd, _ []byte) *result {
-	r := &result{}
-	flags, ops, _ := splitFlags(c.args[1:])
-	if len(ops) == 0 && !flags['f'] {
-		return r.fail(1, "rm: missing operand\nTry 'rm --help' for more information.")
-	}
-	for _, f := range ops {
-		err := m.removePath(n, f)
-		if err == errNoEnt && flags['f'] {
-			continue
-		}
-		if err != nil {
-			r.errf("rm: cannot remove '%s': %s\n", f, err)
-			r.code = 1
-		}
+		return r.fail(1, "mv: cannot move '%s' to '%s': %s", srcOp, dstOp, err)
 	}
 	return r
 }

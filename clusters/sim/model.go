@@ -114,7 +114,9 @@ func NewCluster(name string, links []corosync.Interface, nodes []NodeSpec, versi
 		n.files[authkeyPath] = key
 		// The DB version counter is arbitrary but larger than a freshly
 		// imported DB's, as on a cluster that has lived a while.
-		n.db = &pveDB{files: map[string][]byte{clusterConf: conf}, version: 100 + version, mtime: time.Unix(0, 0)}
+		n.db = newDB(100+version, time.Unix(0, 0))
+		n.db.files[clusterConf] = conf
+		seedLayout(n.db, nodes, time.Unix(0, 0))
 	}
 	return m
 }
@@ -288,8 +290,9 @@ func (m *Model) WriteFile(name, path string, b []byte) {
 	m.settled = false // the next command settles first, as it always did
 	if isPVE(path) {
 		if n.db == nil {
-			n.db = &pveDB{files: map[string][]byte{}, mtime: m.now()}
+			n.db = newDB(0, m.now())
 		}
+		n.db.mkdirAll(parentDir(path), m.now())
 		n.db.files[path] = clone(b)
 		return
 	}

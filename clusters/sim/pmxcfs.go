@@ -12,28 +12,44 @@ import (
 )
 
 // pveDB is one node's copy of the replicated pmxcfs database
-// (/var/lib/pve-cluster/config.db): /etc/pve files by full path, a version
-// counter bumped by every write, and the time of the last write.
+// (/var/lib/pve-cluster/config.db): /etc/pve files and directories by full
+// path, a version counter bumped by every write, and the time of the last
+// write. /etc/pve itself is the root and always exists; every other entry's
+// parent directory is in dirs (pmxcfs_dirs.go keeps that true).
 type pveDB struct {
 	files   map[string][]byte
+	dirs    map[string]time.Time // directory -> mtime (lock expiry, reference §6.6)
 	version uint64
 	mtime   time.Time
 }
 
+// newDB returns an empty DB at version v.
+func newDB(v uint64, mtime time.Time) *pveDB {
+	return &pveDB{files: map[string][]byte{}, dirs: map[string]time.Time{}, version: v, mtime: mtime}
+}
+
 func (d *pveDB) clone() *pveDB {
-	c := &pveDB{files: map[string][]byte{}, version: d.version, mtime: d.mtime}
+	c := newDB(d.version, d.mtime)
 	for k, v := range d.files {
 		c.files[k] = clone(v)
+	}
+	for k, v := range d.dirs {
+		c.dirs[k] = v
 	}
 	return c
 }
 
 func (d *pveDB) equal(o *pveDB) bool {
-	if d.version != o.version || len(d.files) != len(o.files) {
+	if d.version != o.version || len(d.files) != len(o.files) || len(d.dirs) != len(o.dirs) {
 		return false
 	}
 	for k, v := range d.files {
 		if ov, ok := o.files[k]; !ok || !bytes.Equal(v, ov) {
+			return false
+		}
+	}
+	for k, v := range d.dirs {
+		if ov, ok := o.dirs[k]; !ok || !v.Equal(ov) {
 			return false
 		}
 	}
@@ -70,7 +86,7 @@ func (m *Model) startPmxcfs(n *node) {
 	m.sdLog(n, unitPVECluster, "Starting "+unitDescription(unitPVECluster)+"...")
 	n.cfs = &pmxcfs{pid: m.nextPID()}
 	if n.db == nil {
-		n.db = &pveDB{files: map[string][]byte{}, version: 1, mtime: m.now()}
+		n.db = newDB(1, m.now())
 		if raw, ok := n.files[localConf]; ok {
 			n.db.files[clusterConf] = clone(raw)
 		}
@@ -236,7 +252,7 @@ func (m *Model) resync(g []*node, names []string) {
 		if x != leader && !x.db.equal(leader.db) {
 			m.cfsLog(x, "dcdb", "notice", "waiting for updates from leader")
 			x.db = leader.db.clone()
-			m.cfsLog(x, "dcdb", "notice", fmt.Sprintf("update complete - trying to commit (got %d inode updates)", len(x.db.files)))
+			m.cfsLog(x, "dcdb", "notice", fmt.Sprintf("update complete - trying to commit (got %d inode updates)", len(x.db.files)+len(x.db.dirs)))
 		} else {
 			m.cfsLog(x, "dcdb", "notice", "synced members: "+strings.Join(ids, ", "))
 		}

@@ -144,6 +144,8 @@ func init() {
 		"cp":                  cmdCp,
 		"mv":                  cmdMv,
 		"mkdir":               cmdMkdir,
+		"rmdir":               cmdRmdir,
+		"ls":                  cmdLs,
 		"rm":                  cmdRm,
 		"sha256sum":           cmdSha256sum,
 		"journalctl":          cmdJournalctl,
@@ -209,7 +211,7 @@ func readOnlyCmd(c simpleCmd) bool {
 		return false
 	}
 	switch c.args[0] {
-	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl":
+	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls":
 		return true
 	case "systemctl":
 		return len(c.args) >= 2 && c.args[1] == "is-active"

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quorate/quorate/state"
 	"github.com/quorate/quorate/state/corosync"
@@ -146,7 +147,8 @@ func FromSnapshot(s state.Cluster) (*Model, error) {
 		}
 		if sn.ClusterConf.Present {
 			v, _ := corosync.VersionOf([]byte(sn.ClusterConf.Content))
-			n.db = &pveDB{files: map[string][]byte{clusterConf: []byte(sn.ClusterConf.Content)}, version: 100 + v}
+			n.db = newDB(100+v, time.Time{})
+			n.db.files[clusterConf] = []byte(sn.ClusterConf.Content)
 		}
 		if sn.LocalConf.Present || sn.ClusterConf.Present {
 			n.files[authkeyPath] = Authkey(s.Name)
