@@ -49,6 +49,30 @@ func (m *Model) clusterWriteGate(n *node) (*corosync.Config, error) {
 	return corosync.Parse(raw)
 }
 
+// confLockID is the cluster lock of corosync.conf edits (reference §6.6).
+const confLockID = "file-corosync_conf"
+
+// cfsLock takes the cluster lock id on n the way PVE::Cluster's cfs_lock
+// does: mkdir of /etc/pve/priv/lock/<id> (after creating lock/ itself). The
+// model does not wait: a held lock fails at once with the message real
+// Proxmox prints after its 10 s acquire timeout.
+func (m *Model) cfsLock(n *node, id string) error {
+	_ = m.mkdir(n, lockDir, true)
+	if err := m.mkdir(n, lockDir+"/"+id, false); err != nil {
+		switch err.err {
+		case errExists:
+			return fmt.Errorf("cfs-lock '%s' error: got lock request timeout", id)
+		case errAccess:
+			return fmt.Errorf("cfs-lock '%s' error: no quorum!", id)
+		}
+		return fmt.Errorf("cfs-lock '%s' error: %v", id, err.err)
+	}
+	return nil
+}
+
+// cfsUnlock releases the lock (rmdir); failures are ignored, as Proxmox does.
+func (m *Model) cfsUnlock(n *node, id string) { _ = m.rmdir(n, lockDir+"/"+id) }
+
 // atomicWriteConf is Proxmox's atomic_write_conf (reference §4.3): bump
 // config_version, write corosync.conf.new, rename it onto corosync.conf.
 func (m *Model) atomicWriteConf(n *node, cfg *corosync.Config) error {
@@ -64,7 +88,12 @@ func (m *Model) atomicWriteConf(n *node, cfg *corosync.Config) error {
 	return nil
 }
 
-// pvecmDelnode is `pvecm delnode NODE` (reference §2.7, §3.4).
+// pvecmDelnode is `pvecm delnode NODE` (reference §2.7, §3.4): under the
+// file-corosync_conf cluster lock it drops the node's section, runs
+// corosync-cfgtool -k on its nodeid (ignoring failure; a running member is
+// killed) and writes the file with config_version + 1. Like the real
+// command it leaves /etc/pve/nodes/NODE, the node's SSH keys and
+// known_hosts lines, guests, HA and replication entries in place.
 func (m *Model) pvecmDelnode(n *node, args []string) *result {
 	r := &result{}
 	_, pos := pvecmOpts(args)
@@ -79,6 +108,10 @@ func (m *Model) pvecmDelnode(n *node, args []string) *result {
 	if err != nil {
 		return r.fail(255, "%v", err)
 	}
+	if err := m.cfsLock(n, confLockID); err != nil {
+		return r.fail(255, "%v", err)
+	}
+	defer m.cfsUnlock(n, confLockID)
 	nl := cfg.Main.Section("nodelist")
 	var keep []*corosync.Section
 	nodeid := ""
@@ -121,6 +154,10 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 	if err != nil {
 		return r.fail(255, "%v", err)
 	}
+	if err := m.cfsLock(n, confLockID); err != nil {
+		return r.fail(255, "%v", err)
+	}
+	defer m.cfsUnlock(n, confLockID)
 	links := map[int]string{}
 	for k, v := range opts {
 		if mm := linkOptRE.FindStringSubmatch(k); mm != nil {

@@ -89,14 +89,26 @@ func (m *Model) startCorosync(n *node) bool {
 	p := &corosyncProc{pid: pid, cfg: cfg, bound: map[int]string{}, authkey: clone(key), wfaWaiting: cfg.waitForAll}
 	m.csLog(n, pid, "TOTEM", "Initializing transport (Kronosnet).")
 	for _, l := range own.links() {
-		p.bound[l] = own.addrs[l]
-		m.csLog(n, pid, "TOTEM", fmt.Sprintf("Configured link number %d: local addr: %s, port=%d", l, own.addrs[l], 5405+l))
+		m.bindLink(n, p, l, own.addrs[l])
 	}
 	m.csLog(n, pid, "MAIN", "Corosync Cluster Engine started and ready to provide service.")
 	m.sdLog(n, unitCorosync, "Started "+unitDescription(unitCorosync)+".")
 	n.units[unitCorosync] = "active"
 	n.cs = p
 	return true
+}
+
+// bindLink configures link l on addr for the starting or reloading corosync
+// p: bound when the machine has the address, else the link stays down on
+// this node (knet cannot bind; the line is representative, reference §8,
+// lab §1).
+func (m *Model) bindLink(n *node, p *corosyncProc, l int, addr string) {
+	if !n.ifaces[addr] {
+		m.csLog(n, p.pid, "TOTEM", fmt.Sprintf("knet_link_set_config for link %d (local addr %s) failed: cannot bind: Cannot assign requested address", l, addr))
+		return
+	}
+	p.bound[l] = addr
+	m.csLog(n, p.pid, "TOTEM", fmt.Sprintf("Configured link number %d: local addr: %s, port=%d", l, addr, 5405+l))
 }
 
 // unloadLines is what corosync 3.1.7 logs while it unloads its service

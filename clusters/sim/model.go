@@ -66,12 +66,16 @@ type Model struct {
 // NodeSpec describes one machine. Addrs maps link number to the node's ring
 // address on that link; HostIP is the address its hostname resolves to (what
 // pmxcfs reports as the node's ip, reference §2.1). Votes 0 means 1.
+// Interfaces lists the addresses configured on the machine; corosync can
+// bind a link only to one of them. nil means the values of Addrs plus
+// HostIP.
 type NodeSpec struct {
-	Name   string
-	NodeID int
-	Votes  int
-	Addrs  map[int]string
-	HostIP string
+	Name       string
+	NodeID     int
+	Votes      int
+	Addrs      map[int]string
+	HostIP     string
+	Interfaces []string
 }
 
 // node is one machine.
@@ -86,6 +90,7 @@ type node struct {
 	cfs     *pmxcfs           // nil when pve-cluster is not running
 	units   map[string]string // systemd state per unit
 	journal []journalLine     // this boot only (journalctl -b)
+	ifaces  map[string]bool   // addresses configured on the machine
 }
 
 func (m *Model) now() time.Time {
@@ -123,10 +128,22 @@ func NewCluster(name string, links []corosync.Interface, nodes []NodeSpec, versi
 
 func (m *Model) addNode(s NodeSpec) *node {
 	n := &node{
-		spec:  s,
-		files: map[string][]byte{},
-		dirs:  map[string]bool{},
-		units: map[string]string{unitCorosync: "inactive", unitPVECluster: "inactive"},
+		spec:   s,
+		files:  map[string][]byte{},
+		dirs:   map[string]bool{},
+		units:  map[string]string{unitCorosync: "inactive", unitPVECluster: "inactive"},
+		ifaces: map[string]bool{},
+	}
+	if s.Interfaces == nil {
+		for _, a := range s.Addrs {
+			n.ifaces[a] = true
+		}
+		if s.HostIP != "" {
+			n.ifaces[s.HostIP] = true
+		}
+	}
+	for _, a := range s.Interfaces {
+		n.ifaces[a] = true
 	}
 	for _, d := range []string{"/", "/etc", "/etc/corosync", "/etc/pve", "/var", "/var/lib",
 		"/var/lib/pve-cluster", "/var/lib/corosync", "/root", "/tmp"} {
@@ -155,6 +172,19 @@ func (m *Model) AddNode(spec NodeSpec) {
 		m.settle()
 	}
 	m.addNode(spec)
+}
+
+// AddInterface configures another address on the machine (ip addr add).
+// corosync does not notice by itself: a link whose address could not be
+// bound is tried again at the next corosync start or reload.
+func (m *Model) AddInterface(node, addr string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := m.nodes[node]; n != nil {
+		m.settled = false
+		n.ifaces[addr] = true
+		m.commit()
+	}
 }
 
 // ClusterName returns the name the cluster was created with.

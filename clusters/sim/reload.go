@@ -91,17 +91,19 @@ func (m *Model) reloadNode(n *node) int {
 				delete(p.bound, l)
 			}
 		}
+		// New links are configured; so is a link this node could not
+		// bind before (simplification: real knet keeps the failed link
+		// configured and may not retry).
 		var added []int
-		for l, a := range newOwn.addrs {
+		for l := range newOwn.addrs {
 			if _, ok := p.bound[l]; !ok {
-				p.bound[l] = a
 				added = append(added, l)
 			}
 		}
 		sort.Ints(added)
 		for _, l := range added {
 			m.csLog(n, p.pid, "TOTEM", fmt.Sprintf("Configuring link %d", l))
-			m.csLog(n, p.pid, "TOTEM", fmt.Sprintf("Configured link number %d: local addr: %s, port=%d", l, p.bound[l], 5405+l))
+			m.bindLink(n, p, l, newOwn.addrs[l])
 		}
 	} else if len(nc.nodes) == 0 {
 		m.csLog(n, p.pid, "VOTEQ", "configuration error: nodelist or quorum.expected_votes must be configured!")

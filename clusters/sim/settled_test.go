@@ -60,9 +60,9 @@ func fingerprint(m *Model) string {
 	fmt.Fprintf(&b, "ringSeq %d pidSeq %d\n", m.ringSeq, m.pidSeq)
 	for _, n := range m.sortedNodes() {
 		fmt.Fprintf(&b, "%s powered %v cut %v units %v\n", n.spec.Name, n.powered, n.cut, n.units)
-		fmt.Fprintf(&b, "%s files %q dirs %v\n", n.spec.Name, n.files, n.dirs)
+		fmt.Fprintf(&b, "%s files %q dirs %v ifaces %v\n", n.spec.Name, n.files, n.dirs, n.ifaces)
 		if n.db != nil {
-			fmt.Fprintf(&b, "%s db v%d %v %q\n", n.spec.Name, n.db.version, n.db.mtime, n.db.files)
+			fmt.Fprintf(&b, "%s db v%d %v %q dirs %v\n", n.spec.Name, n.db.version, n.db.mtime, n.db.files, n.db.dirs)
 		}
 		if n.cs != nil {
 			fmt.Fprintf(&b, "%s cs %+v\n", n.spec.Name, *n.cs)
@@ -122,6 +122,14 @@ func TestRunLine_ReadOnlySkipsSettle(t *testing.T) {
 		{"read then write", "cat /tmp/x && rm -f /tmp/x", false},
 		{"pvecm expected", "pvecm expected 3", false},
 		{"unknown command", "frobnicate", false},
+		{"ls node dirs", "ls -1 /etc/pve/nodes", true},
+		{"ls missing", "ls -1 /nope", true},
+		{"mkdir lock", "mkdir /etc/pve/priv/lock/file-corosync_conf", false},
+		{"mkdir existing", "mkdir /etc/pve/nodes", false},
+		{"rmdir", "rmdir /etc/pve/priv/lock", false},
+		{"rm -rf", "rm -rf /etc/pve/nodes/pve3", false},
+		{"cp -a", "cp -a /etc/pve/nodes/pve3 /tmp/pve3", false},
+		{"pvecm delnode", "pvecm delnode pve3", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,9 +15,15 @@ import (
 	"github.com/quorate/quorate/state"
 )
 
-// runApply converges a cluster. Without --plan it observes, plans, shows the
-// plan and asks for "yes" (unless --auto-approve); with --plan it carries out
-// that saved plan, refusing it if the cluster changed since.
+// maxRounds bounds apply's observe → plan → apply loop. Repairs and changes
+// are separate rounds (reference: stale nodes first, one membership change per
+// round), so a few rounds are normal; more means something does not converge.
+const maxRounds = 10
+
+// runApply converges a cluster. Without --plan it runs rounds — observe,
+// plan, show the plan, ask for "yes" (unless --auto-approve), apply — until
+// nothing is left to do; with --plan it carries out exactly that saved plan,
+// refusing it if the cluster changed since.
 func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("apply", stderr)
 	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
@@ -41,9 +47,10 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitError
 	}
 	defer remote.Close()
-	var cs *reconciler.Changeset
+	a := applier{decl: decl, remote: remote, stateDir: *stateDir, settle: *settle, stdout: stdout, stderr: stderr}
 	if *planFile != "" {
-		if cs, err = readPlan(*planFile); err != nil {
+		cs, err := readPlan(*planFile)
+		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitError
 		}
@@ -51,46 +58,76 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "%s is a plan for cluster %q, not %q; nothing was changed\n", *planFile, cs.Cluster, decl.Metadata.Name)
 			return exitError
 		}
-	} else {
-		obs, err := remote.Observe(ctx)
-		if err != nil {
-			fmt.Fprintln(stderr, observeError(decl, err))
+		if !a.apply(ctx, cs) {
 			return exitError
 		}
-		plan := reconciler.Plan(decl, obs, time.Now())
-		cs = &plan
-		fmt.Fprint(stdout, cs.Text())
-		if len(cs.Actions) > 0 && !*auto && !confirm(stdout) {
-			fmt.Fprintln(stderr, "Apply cancelled; nothing was changed.")
-			return exitError
-		}
+		fmt.Fprintln(stdout, "The saved plan is done; run `quorate plan` to see whether anything is left.")
+		return exitOK
 	}
-	return applyChangeset(ctx, decl, remote, cs, *stateDir, *settle, stdout, stderr)
+	return a.rounds(ctx, func() bool { return *auto || confirm(stdout) })
 }
 
-// applyChangeset runs cs and reports. Exit 0 only when every action finished
-// and nothing is left blocked.
-func applyChangeset(ctx context.Context, decl *api.Cluster, remote reconciler.Cluster, cs *reconciler.Changeset,
-	stateDir string, settle time.Duration, stdout, stderr io.Writer) int {
-	if len(cs.Actions) > 0 {
-		fmt.Fprintf(stdout, "\nApplying %d action(s) to cluster %q:\n", len(cs.Actions), decl.Metadata.Name)
+// applier runs changesets against one cluster and reports progress.
+type applier struct {
+	decl           *api.Cluster
+	remote         *clusters.Remote
+	stateDir       string
+	settle         time.Duration
+	stdout, stderr io.Writer
+}
+
+// rounds observes, plans and applies until converged, blocked, or maxRounds.
+// approve is asked before each round that has actions. Exit 0 only when the
+// cluster is converged.
+func (a *applier) rounds(ctx context.Context, approve func() bool) int {
+	for round := 1; round <= maxRounds; round++ {
+		obs, err := a.remote.Observe(ctx)
+		if err != nil {
+			fmt.Fprintln(a.stderr, observeError(a.decl, err))
+			return exitError
+		}
+		cs := reconciler.Plan(a.decl, obs, time.Now())
+		if round > 1 {
+			fmt.Fprintf(a.stdout, "\n--- round %d ---\n", round)
+		}
+		fmt.Fprint(a.stdout, cs.Text())
+		if len(cs.Actions) == 0 {
+			if cs.Converged() {
+				return exitOK
+			}
+			fmt.Fprintf(a.stdout, "\n%d difference(s) remain that quorate does not change now (listed above).\n", len(cs.Blocked))
+			return exitError
+		}
+		if !approve() {
+			fmt.Fprintln(a.stderr, "Apply cancelled; nothing more was changed.")
+			return exitError
+		}
+		if !a.apply(ctx, &cs) {
+			return exitError
+		}
 	}
+	fmt.Fprintf(a.stderr, "the cluster did not converge within %d rounds; run plan to see what is left\n", maxRounds)
+	return exitError
+}
+
+// apply runs one changeset and reports; false when it stopped.
+func (a *applier) apply(ctx context.Context, cs *reconciler.Changeset) bool {
+	if len(cs.Actions) == 0 {
+		return true
+	}
+	fmt.Fprintf(a.stdout, "\nApplying %d action(s) to cluster %q:\n", len(cs.Actions), a.decl.Metadata.Name)
 	start := time.Now()
-	rep, err := reconciler.Apply(ctx, remote, cs, reconciler.ApplyOptions{
-		Backups: &state.BackupStore{Dir: stateDir},
-		Settle:  settle,
-		Events:  progress(stdout),
+	rep, err := reconciler.Apply(ctx, a.remote, cs, reconciler.ApplyOptions{
+		Backups: &state.BackupStore{Dir: a.stateDir},
+		Settle:  a.settle,
+		Events:  progress(a.stdout),
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "\nApply stopped: %v\n", err)
-		return exitError
+		fmt.Fprintf(a.stderr, "\nApply stopped: %v\n", err)
+		return false
 	}
-	fmt.Fprintf(stdout, "\nApply complete: %d done, %d already in place, in %s.\n", len(rep.Done), len(rep.Skipped), round(time.Since(start)))
-	if len(cs.Blocked) > 0 {
-		fmt.Fprintf(stdout, "%d difference(s) remain that this plan does not change (listed above).\n", len(cs.Blocked))
-		return exitError
-	}
-	return exitOK
+	fmt.Fprintf(a.stdout, "\nApplied: %d done, %d already in place, in %s.\n", len(rep.Done), len(rep.Skipped), round(time.Since(start)))
+	return true
 }
 
 func confirm(stdout io.Writer) bool {

@@ -73,12 +73,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	writeObservation(stdout, obs)
 
-	heading(stdout, "2. plan")
-	cs := reconciler.Plan(decl, obs, time.Now())
-	fmt.Fprint(stdout, cs.Text())
-
-	heading(stdout, "3. apply")
-	if code := applyChangeset(ctx, decl, remote, &cs, filepath.Join(dir, "state"), 30*time.Second, stdout, stderr); code != exitOK {
+	heading(stdout, "2. plan and 3. apply")
+	a := applier{decl: decl, remote: remote, stateDir: filepath.Join(dir, "state"), settle: 30 * time.Second, stdout: stdout, stderr: stderr}
+	if code := a.rounds(ctx, func() bool { return true }); code != exitOK {
 		return code
 	}
 
