@@ -105,14 +105,7 @@ func (p *planner) linkChanges() {
 	for _, l := range p.desired.Spec.Links {
 		want[l.Number] = l.Priority
 	}
-	nums := func(m map[int]int) []int {
-		var out []int
-		for k := range m {
-			out = append(out, k)
-		}
-		sort.Ints(out)
-		return out
-	}
+	nums := sortedLinks
 	// 1. Add declared links the cluster lacks.
 	for _, l := range nums(want) {
 		if _, ok := cur[l]; ok {
@@ -186,7 +179,7 @@ func (p *planner) linkChanges() {
 // declared link with unchanged addresses can carry the cluster, else in four
 // through a temporary link.
 func (p *planner) moveLink(l, priority int, addrs map[string]string, cur, want map[int]int) bool {
-	for m := range cur {
+	for _, m := range sortedLinks(cur) {
 		if m == l {
 			continue
 		}
@@ -220,6 +213,15 @@ func (p *planner) moveLink(l, priority int, addrs map[string]string, cur, want m
 		return false
 	}
 	return true
+}
+
+func sortedLinks(m map[int]int) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
 }
 
 func sameAddrs(c *corosync.Config, l int, addrs map[string]string) bool {

@@ -153,6 +153,12 @@ func kindsOf(cs Changeset) []string {
 func checkChain(t *testing.T, obs *state.Cluster, cs Changeset) {
 	t.Helper()
 	auth := obs.Authority()
+	if auth == nil {
+		if len(cs.Actions) > 0 {
+			t.Errorf("actions planned without an authority:\n%s", cs.Text())
+		}
+		return
+	}
 	digest, version := auth.ClusterConf.Digest, auth.ClusterConf.Version
 	for i, a := range cs.Actions {
 		for _, s := range a.Steps {

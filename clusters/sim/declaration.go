@@ -44,11 +44,22 @@ func (m *Model) authoritativeConf() []byte {
 // Declaration returns a desired-state template matching the model's intent:
 // metadata.name, spec.links (from the totem interfaces) and spec.members
 // (name, nodeid, votes, addresses by link) from the authoritative
-// /etc/pve/corosync.conf. Access and each member's Management are left empty
-// for the caller (simnet) to fill. Members are sorted by name.
+// /etc/pve/corosync.conf, then edited by the scenario's intent when it has
+// one (e.g. remove-member drops pve4 and sets policy.removeAbsentMembers).
+// Access and each member's Management are left empty for the caller
+// (simnet) to fill. Members are sorted by name.
 func (m *Model) Declaration() api.Cluster {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	d := m.currentDeclaration()
+	if m.intent != nil {
+		m.intent(&d)
+	}
+	return d
+}
+
+// currentDeclaration is the declaration of the cluster as it is.
+func (m *Model) currentDeclaration() api.Cluster {
 	d := api.Cluster{APIVersion: api.APIVersion, Kind: api.KindCluster, Metadata: api.Metadata{Name: m.name}}
 	raw := m.authoritativeConf()
 	cfg, err := corosync.Parse(raw)

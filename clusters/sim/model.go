@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/state/corosync"
 )
 
@@ -61,6 +62,11 @@ type Model struct {
 	settled bool
 	stable  bool      // the last settle reached a fixed point
 	parts   [][]*node // the partitions at the end of the last settle
+
+	// intent, when set (by a scenario), edits what Declaration returns: the
+	// state the scenario's declaration asks for, which may differ from the
+	// cluster's.
+	intent func(*api.Cluster)
 }
 
 // NodeSpec describes one machine. Addrs maps link number to the node's ring
