@@ -4,8 +4,11 @@
 // same wire formats.
 //
 // Remote implements reconciler.Cluster for one declared cluster: Observe
-// gathers a state.Cluster from every member in parallel, Exec carries out one
-// reconciler.Step with the node commands of commands.go. A changed SSH host key
+// gathers a state.Cluster from every member in parallel and then the
+// cluster-wide state.Shared once from the authority (observe_shared.go); Exec
+// carries out one reconciler.Step with the node commands of commands.go
+// (exec.go, and exec_cluster.go for the /etc/pve edits, delnode and node-dir
+// cleanup). A changed SSH host key
 // or TLS fingerprint is never accepted: it stops the observation with an error
 // that says what to do, and nothing is changed.
 package clusters

@@ -207,3 +207,38 @@ func TestObserveSharedTrustFailureStops(t *testing.T) {
 		t.Fatalf("err = %v, want a FingerprintError", err)
 	}
 }
+
+// TestObserveSharedFromSimulatorData reads what the simulator's pmxcfs holds
+// (guest configs under /etc/pve/nodes, ha/*.cfg, replication.cfg) through its
+// own API answers, so the parsers meet the simulator's shapes.
+func TestObserveSharedFromSimulatorData(t *testing.T) {
+	m, remote, _ := healthyRemote(t)
+	for _, err := range []error{
+		m.AddGuest("pve3", 100, "qemu"),
+		m.AddGuest("pve2", 101, "lxc"),
+		m.AddHAGroup("g", "pve3:2", "pve1"),
+		m.AddHAResource("vm:100", "g"),
+		m.AddReplication("100-0", 100, "pve2"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	obs, err := remote.Observe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := obs.Shared
+	if sh == nil || sh.APIError != "" {
+		t.Fatalf("Shared = %+v", sh)
+	}
+	// The job's source is the guest's node (the simulator fills it in).
+	refs, ok := sh.References("pve3")
+	if want := []string{"qemu 100", "HA resource vm:100", "HA group g", "replication job 100-0"}; !ok || !reflect.DeepEqual(refs, want) {
+		t.Errorf("References(pve3) = %q, %t; want %q", refs, ok, want)
+	}
+	refs, _ = sh.References("pve2")
+	if want := []string{"lxc 101", "replication job 100-0"}; !reflect.DeepEqual(refs, want) {
+		t.Errorf("References(pve2) = %q; want %q", refs, want)
+	}
+}

@@ -47,6 +47,10 @@ func (m *Model) api(n *node, method, path string, form url.Values) (int, []byte)
 		"/cluster/config/totem":      m.apiTotem,
 		"/cluster/config/qdevice":    func(*node, url.Values) (int, []byte) { return apiReply(map[string]any{}) },
 		"/nodes":                     m.apiNodes,
+		"/cluster/resources":         m.apiResources,
+		"/cluster/ha/resources":      m.apiHAResources,
+		"/cluster/ha/groups":         m.apiHAGroups,
+		"/cluster/replication":       m.apiReplication,
 	}
 	h, ok := handlers[path]
 	if !ok {

@@ -30,15 +30,32 @@
 //     every write or rename onto corosync.conf, the originator's cluster-wide
 //     reload, EACCES while inquorate, local mode when the DB has no
 //     corosync.conf, import of /etc/corosync/corosync.conf into a new DB.
+//   - pmxcfs directories (§6.3): files and directories in the DB, strict
+//     (a parent must exist); NewCluster seeds nodes/<name>/ (qemu-server,
+//     lxc, priv, pve-ssl.pem, ssh_known_hosts), priv/authorized_keys,
+//     the legacy priv/known_hosts and priv/lock with deterministic fake
+//     keys (§9). Cluster locks (§6.6): mkdir of priv/lock/<id> acquires
+//     (EEXIST while held, expired after 120 s by Clock), rmdir releases.
+//   - Guests (nodes/<n>/qemu-server|lxc/<vmid>.conf), HA resources and
+//     groups and replication jobs as section-config files, with the
+//     helpers AddGuest, AddHAGroup, AddHAResource, AddReplication.
+//   - Links (§8, lab §1): a link binds only to an address the machine has
+//     (NodeSpec.Interfaces, AddInterface); an unbindable link is down for
+//     that node and tried again at the next start or reload.
+//   - Scenarios with intent: Declaration returns the state the scenario's
+//     declaration asks for (remove-member, move-ring0, ...).
 //   - reload (§8, lab §1): per node, all-or-nothing; address changes on an
 //     existing link are rejected (rc 7, reload_status 7, runtime untouched);
 //     nodelist, links, votes and expected_votes apply live; read-only keys
 //     are kept.
 //   - The command surface of clusters/commands.go plus systemctl,
 //     corosync-quorumtool, corosync-cmapctl, corosync-cfgtool, pvecm
-//     status/nodes/expected/apiver, cat, cp, mv, mkdir, rm, sha256sum,
-//     journalctl and hostname, behind a tiny shell (shell.go).
-//   - The read-only API endpoints quorate uses (api.go).
+//     status/nodes/expected/apiver/addnode/delnode, cat, cp (-a/-r/-p),
+//     mv, mkdir (-p), rmdir, rm (-rf), ls (-1), sha256sum, journalctl and
+//     hostname with GNU coreutils' wording, behind a tiny shell (shell.go).
+//   - The read-only API endpoints quorate uses (api.go, shared.go:
+//     /cluster/resources, /cluster/ha/resources, /cluster/ha/groups,
+//     /cluster/replication).
 //
 // # What it does not model
 //
@@ -55,17 +72,32 @@
 //     own parser is approximated by Proxmox's (state/corosync).
 //   - "Members joined/left" lines list nodeids relative to each node's last
 //     view; real corosync logs "Sync" lines slightly differently.
-//   - pmxcfs: directories under /etc/pve are not tracked, the DB holds only
-//     files written through the model, cluster locks, .members and the
-//     cluster log are not modelled, pmxcfs -l is not offered as a command.
+//   - pmxcfs: the DB holds only what NewCluster seeds and what is written
+//     through the model (no user.cfg, storage.cfg, CA, virtual files such
+//     as .members, nor the local/qemu-server/lxc symlinks); modes, owners
+//     and times other than lock mtimes are not kept; a multi-entry change
+//     (mkdir -p, rm -rf, cp -a) is one DB version, real pmxcfs bumps one per
+//     entry; mv renames files only. An expired lock is taken over by the
+//     next mkdir (real pmxcfs deletes it when a waiter touches it); nobody
+//     waits for a lock: a held one fails at once. pvecm updatecerts at
+//     pve-cluster start is not run, so a node added later (AddNode) has no
+//     nodes/<name>/ unless the scenario creates it. The cluster log and
+//     pmxcfs -l are not modelled. ls sorts bytewise (C locale).
+//   - Guests do not run: /cluster/resources reports "running" when the
+//     guest's node is online, else "unknown"; no storage or SDN entries.
+//   - An address missing from NodeSpec.Interfaces fails the bind with a
+//     representative TOTEM line; real knet's wording and its retry
+//     behaviour differ.
 //   - API: only GET; /cluster/* and /nodes answer 500 "pve configuration
 //     filesystem (pmxcfs) not mounted" when pve-cluster is stopped (real
 //     pveproxy depends on pmxcfs and would not answer); /cluster/status
 //     always reports ip (the host IP) for known machines; /nodes has no RRD
 //     statistics; node order is reverse nodeid order (real: Perl hash order).
 //   - pvecm add/create/updatecerts/qdevice are not implemented; addnode and
-//     delnode change corosync.conf only (no /etc/pve/nodes, SSH keys,
-//     cluster log or cfs lock), as their file effects are what matter here.
+//     delnode take the file-corosync_conf lock and change corosync.conf
+//     only (addnode creates no /etc/pve/nodes entry or SSH keys; delnode,
+//     like the real one, cleans nothing up, reference §2.7); no cluster log.
+//   - API: only GET.
 //   - Journal lines are representative, not byte-identical to corosync
 //     3.1.7's in every case (the CMAP, CFG, reload and membership lines
 //     quoted by the reference are exact).

@@ -32,7 +32,17 @@ func ScenarioNames() []string {
 //   - "stale-node": cluster "prod", pve11..pve14 at version 31; pve14 is
 //     powered off, pve15 is added from pve11 the way an operator would
 //     (version 32) and started, then pve14 comes back and its corosync exits
-//     with the CMAP line (32 vs 31), reference §5.4.
+//     with the CMAP line (32 vs 31), reference §5.4;
+//   - with an intent (scenarios_intent.go; Declaration differs from the
+//     cluster): "remove-member" (lab pve1..pve4 v5, pve4 off; declared
+//     without pve4, removeAbsentMembers), "remove-online" (same, pve4
+//     running), "remove-with-guests" (remove-member plus qemu 104 on pve4,
+//     HA group g1 listing pve4, replication 100-0 to pve4), "move-ring0"
+//     (pve1..pve4 v7, link0 10.10.10.N -> 10.30.30.N, both configured),
+//     "add-link" (pve1..pve3, add link 1 priority 10 on 10.20.20.N),
+//     "remove-link" (pve1..pve3 on links 0 and 1, keep 0), "votes" (pve1
+//     gets 2 votes) and "lagging-runtime" (pve3 cut while pve1 edited,
+//     healed: pve3 runs v3 under v4 files; declared as it is).
 func Scenario(name string) (*Model, error) {
 	f, ok := scenarios[name]
 	if !ok {

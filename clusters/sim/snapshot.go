@@ -15,6 +15,8 @@ import (
 // Snapshot returns the model's ground truth in the observed-state form, as a
 // perfect observer would record it: a powered-off node has SSH and API not
 // OK and Unknown services; everything else is read from the model directly.
+// Shared is read from the authority (state.Cluster.Authority) when there is
+// one.
 func (m *Model) Snapshot() state.Cluster {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -22,6 +24,7 @@ func (m *Model) Snapshot() state.Cluster {
 	for _, n := range m.sortedNodes() {
 		c.Nodes = append(c.Nodes, m.snapshotNode(n))
 	}
+	c.Shared = m.snapshotShared(c.Authority())
 	return c
 }
 
@@ -105,6 +108,8 @@ func (m *Model) pveStatus(n *node) *state.PVEStatus {
 // first sync, with the observed runtime config_version, so a running node
 // whose file moved on stays running (reference §5.1 LAB note).
 //
+// Shared, when present, is written into every node's DB (restoreShared).
+//
 // Limits: cable cuts, -e overrides, ring ids, wait_for_all history and DB
 // contents other than corosync.conf are not in a snapshot and are not
 // restored; a node SSH did not reach is powered off; a recorded CMAP
@@ -149,6 +154,9 @@ func FromSnapshot(s state.Cluster) (*Model, error) {
 			v, _ := corosync.VersionOf([]byte(sn.ClusterConf.Content))
 			n.db = newDB(100+v, time.Time{})
 			n.db.files[clusterConf] = []byte(sn.ClusterConf.Content)
+			if s.Shared != nil {
+				restoreShared(n.db, s.Shared)
+			}
 		}
 		if sn.LocalConf.Present || sn.ClusterConf.Present {
 			n.files[authkeyPath] = Authkey(s.Name)

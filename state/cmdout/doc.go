@@ -14,6 +14,10 @@
 //   - FindCMAPRejection: corosync's log or journal, searched since its last
 //     start for the CMAP exit line (reference §5.2, corosync-lab.md §2).
 //   - ParseClusterStatus: the JSON body of GET /cluster/status (reference §2.1).
+//   - ParseResources, ParseHAResources, ParseHAGroups, ParseReplication: the
+//     JSON bodies of GET /cluster/resources?type=vm, /cluster/ha/resources,
+//     /cluster/ha/groups and /cluster/replication (what still names a node
+//     before it is removed, reference §2.7, §9).
 //
 // Parsers accept what the tools print, not a loose superset: a line that does
 // not have the shape its place calls for is an error, because skipping it
