@@ -97,7 +97,6 @@
 //     delnode take the file-corosync_conf lock and change corosync.conf
 //     only (addnode creates no /etc/pve/nodes entry or SSH keys; delnode,
 //     like the real one, cleans nothing up, reference §2.7); no cluster log.
-//   - API: only GET.
 //   - Journal lines are representative, not byte-identical to corosync
 //     3.1.7's in every case (the CMAP, CFG, reload and membership lines
 //     quoted by the reference are exact).

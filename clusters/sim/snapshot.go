@@ -108,7 +108,8 @@ func (m *Model) pveStatus(n *node) *state.PVEStatus {
 // first sync, with the observed runtime config_version, so a running node
 // whose file moved on stays running (reference §5.1 LAB note).
 //
-// Shared, when present, is written into every node's DB (restoreShared).
+// Shared, when present, is written into every node's DB (restoreShared);
+// without it every DB gets NewCluster's layout for the snapshot's nodes.
 //
 // Limits: cable cuts, -e overrides, ring ids, wait_for_all history and DB
 // contents other than corosync.conf are not in a snapshot and are not
@@ -160,6 +161,17 @@ func FromSnapshot(s state.Cluster) (*Model, error) {
 		}
 		if sn.LocalConf.Present || sn.ClusterConf.Present {
 			n.files[authkeyPath] = Authkey(s.Name)
+		}
+	}
+	if s.Shared == nil {
+		var specs []NodeSpec
+		for _, nm := range m.order {
+			specs = append(specs, m.nodes[nm].spec)
+		}
+		for _, n := range m.nodes {
+			if n.db != nil {
+				seedLayout(n.db, specs, n.db.mtime)
+			}
 		}
 	}
 	m.mu.Lock()

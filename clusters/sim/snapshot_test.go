@@ -53,3 +53,19 @@ func TestFromSnapshot_NeedsName(t *testing.T) {
 		t.Error("want an error for a snapshot without a cluster name")
 	}
 }
+
+// A snapshot without Shared (no authority, or recorded before Shared
+// existed) still gives every DB the standard layout, so locks can be taken.
+func TestFromSnapshot_WithoutSharedSeedsLayout(t *testing.T) {
+	s := scenario(t, "healthy").Snapshot()
+	s.Shared = nil
+	m, err := FromSnapshot(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Clock = fixedClock
+	if got := mustRun(t, m, "pve2", "ls -1 /etc/pve/nodes"); got != "pve1\npve2\npve3\n" {
+		t.Errorf("node dirs %q", got)
+	}
+	mustRun(t, m, "pve1", "mkdir /etc/pve/priv/lock/file-corosync_conf")
+}
