@@ -218,7 +218,11 @@ func asErrors(errs []FieldError) *Errors {
 // resolvePaths makes relative file paths in spec.access relative to dir, so
 // that they mean the same whatever directory quorate runs in.
 func resolvePaths(c *Cluster, dir string) {
-	for _, p := range []*string{&c.Spec.Access.API.Token.SecretFile, &c.Spec.Access.SSH.PrivateKeyFile, &c.Spec.Access.SSH.KnownHostsFile} {
+	paths := []*string{&c.Spec.Access.API.Token.SecretFile, &c.Spec.Access.SSH.PrivateKeyFile, &c.Spec.Access.SSH.KnownHostsFile}
+	if c.Spec.Access.RootPassword != nil {
+		paths = append(paths, &c.Spec.Access.RootPassword.File)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

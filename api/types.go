@@ -46,6 +46,16 @@ type ClusterSpec struct {
 type Access struct {
 	API APIAccess `yaml:"api" json:"api"`
 	SSH SSHAccess `yaml:"ssh" json:"ssh"`
+	// RootPassword names where root@pam's password is kept; only joining a
+	// member needs it (pvecm add logs in with it; tokens cannot join).
+	RootPassword *SecretRef `yaml:"rootPassword,omitempty" json:"rootPassword,omitempty"`
+}
+
+// SecretRef names a secret kept outside the declaration: exactly one of File
+// (first line; relative to the YAML file) and Env.
+type SecretRef struct {
+	File string `yaml:"file,omitempty" json:"file,omitempty"`
+	Env  string `yaml:"env,omitempty" json:"env,omitempty"`
 }
 
 // APIAccess configures the Proxmox HTTPS API client. Each member's certificate

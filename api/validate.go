@@ -103,6 +103,18 @@ func (v *validator) access() {
 	}
 	v.positive("spec.access.ssh.timeout", ssh.Timeout)
 	v.positive("spec.access.ssh.commandTimeout", ssh.CommandTimeout)
+
+	if ref := v.c.Spec.Access.RootPassword; ref != nil {
+		switch {
+		case ref.File != "" && ref.Env != "":
+			v.add("spec.access.rootPassword", "both file and env are set", "keep exactly one of them")
+		case ref.File == "" && ref.Env == "":
+			v.add("spec.access.rootPassword", "neither file nor env is set", "put root@pam's password in a file (file) or an environment variable (env), or leave rootPassword out if quorate never joins members")
+		case ref.Env != "" && !envNameRE.MatchString(ref.Env):
+			v.add("spec.access.rootPassword.env", fmt.Sprintf("%q is not an environment variable name", ref.Env), "use letters, digits and underscores, not starting with a digit")
+		}
+		v.path("spec.access.rootPassword.file", ref.File, false)
+	}
 }
 
 // port checks a TCP port; with inherit, 0 means "use the default port".
