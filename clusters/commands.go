@@ -72,6 +72,31 @@ const (
 	CmdUnlockConf = "rmdir " + ConfLockDir
 )
 
+// Join preflight commands (reference §2.9 assert_joinable).
+const (
+	// CmdInterfaces lists the node's addresses, one per line:
+	// "2: eth0    inet 10.10.10.4/24 brd 10.10.10.255 scope global eth0\ ...".
+	CmdInterfaces = "ip -o addr show"
+	// CmdListCorosyncDir shows whether /etc/corosync/authkey exists.
+	CmdListCorosyncDir = "ls -1 /etc/corosync"
+)
+
+// CmdListDir lists one directory, one entry per line.
+func CmdListDir(path string) string { return "ls -1 " + Quote(path) }
+
+// CmdJoin is `pvecm add PEER --fingerprint FP --nodeid N --votes V --linkN A
+// ...`; root@pam's password goes on stdin (pvecm reads one line without a
+// prompt when stdin is not a TTY, reference §3.2).
+func CmdJoin(peer, fingerprint string, nodeid, votes int, links map[int]string) string {
+	cmd := fmt.Sprintf("pvecm add %s --fingerprint %s --nodeid %d --votes %d", Quote(peer), Quote(fingerprint), nodeid, votes)
+	for l := 0; l <= 7; l++ {
+		if a, ok := links[l]; ok {
+			cmd += fmt.Sprintf(" --link%d %s", l, Quote(a))
+		}
+	}
+	return cmd
+}
+
 // CmdCopy copies a file, keeping mode and times.
 func CmdCopy(src, dst string) string { return fmt.Sprintf("cp -p %s %s", Quote(src), Quote(dst)) }
 

@@ -35,6 +35,9 @@ const (
 	SetVotes
 	// RemoveMember deletes a powered-off member with `pvecm delnode` (§2.7).
 	RemoveMember
+	// JoinMember joins a declared node to the cluster with `pvecm add` run on
+	// it (reference §2.9, §3.2), then learns its new certificate fingerprint.
+	JoinMember
 	// CleanupRemovedNode archives and removes what delnode leaves behind:
 	// /etc/pve/nodes/NAME, its root key in /etc/pve/priv/authorized_keys and
 	// its lines in /etc/pve/priv/known_hosts (pve-docs "Cleanup Steps After
@@ -52,6 +55,7 @@ var kindNames = map[Kind]string{
 	SetVotes:             "SetVotes",
 	RemoveMember:         "RemoveMember",
 	CleanupRemovedNode:   "CleanupRemovedNode",
+	JoinMember:           "JoinMember",
 }
 
 // String returns the kind's name.
@@ -151,19 +155,30 @@ const (
 	// StepEditClusterFile replaces a file under /etc/pve (Path) on Node with
 	// Content, if it still has BaseDigest: .new then rename.
 	StepEditClusterFile
+	// StepJoin runs `pvecm add Peer --fingerprint Fingerprint --nodeid NodeID
+	// --votes Votes --linkN ADDR...` on Node, root@pam's password on stdin.
+	// pvecm add can exit 0 after a failed join, so the executor reads its
+	// output, and the action's postconditions decide (reference §3, §11.4).
+	StepJoin
+	// StepLearnFingerprint reads Target's new certificate fingerprint from
+	// Node's API (GET /cluster/config/join, pve_fp) and records it in the
+	// controller's pins: joining regenerates the certificate (reference §1.1).
+	StepLearnFingerprint
 )
 
 var stepNames = map[StepKind]string{
-	StepStopService:     "StopService",
-	StepStartService:    "StartService",
-	StepBackupFile:      "BackupFile",
-	StepInstallFile:     "InstallFile",
-	StepReloadCorosync:  "ReloadCorosync",
-	StepEditClusterConf: "EditClusterConf",
-	StepDelnode:         "Delnode",
-	StepArchiveNodeDir:  "ArchiveNodeDir",
-	StepRemoveNodeDir:   "RemoveNodeDir",
-	StepEditClusterFile: "EditClusterFile",
+	StepStopService:      "StopService",
+	StepStartService:     "StartService",
+	StepBackupFile:       "BackupFile",
+	StepInstallFile:      "InstallFile",
+	StepReloadCorosync:   "ReloadCorosync",
+	StepEditClusterConf:  "EditClusterConf",
+	StepDelnode:          "Delnode",
+	StepArchiveNodeDir:   "ArchiveNodeDir",
+	StepRemoveNodeDir:    "RemoveNodeDir",
+	StepEditClusterFile:  "EditClusterFile",
+	StepJoin:             "Join",
+	StepLearnFingerprint: "LearnFingerprint",
 }
 
 // String returns the step kind's name.
@@ -205,6 +220,19 @@ type Step struct {
 	BaseDigest string `json:"base_digest,omitempty"`
 	// Target is the node a cluster-wide step acts on (delnode, node dirs).
 	Target string `json:"target,omitempty"`
+	// Join: the member to contact (its address), its pinned certificate
+	// fingerprint, and the joining node's nodeid, votes and link addresses.
+	Peer        string        `json:"peer,omitempty"`
+	Fingerprint string        `json:"fingerprint,omitempty"`
+	NodeID      int           `json:"nodeid,omitempty"`
+	Votes       int           `json:"votes,omitempty"`
+	Links       []LinkAddress `json:"links,omitempty"`
+}
+
+// LinkAddress is a node's address on one link.
+type LinkAddress struct {
+	Link    int    `json:"link"`
+	Address string `json:"address"`
 }
 
 // String describes the step for progress lines and plan text.
@@ -228,6 +256,10 @@ func (s Step) String() string {
 		return fmt.Sprintf("remove /etc/pve/nodes/%s on %s", s.Target, s.Node)
 	case StepEditClusterFile:
 		return fmt.Sprintf("rewrite %s on %s (.new, then rename)", s.Path, s.Node)
+	case StepJoin:
+		return fmt.Sprintf("pvecm add %s on %s (nodeid %d, votes %d, fingerprint %s)", s.Peer, s.Node, s.NodeID, s.Votes, short(s.Fingerprint))
+	case StepLearnFingerprint:
+		return fmt.Sprintf("learn %s's new certificate fingerprint from %s's API", s.Target, s.Node)
 	case StepInstallFile:
 		return fmt.Sprintf("install %s v%d on %s (%s.new, then rename)", s.Path, s.Version, s.Node, s.Path)
 	}

@@ -161,10 +161,27 @@ type Node struct {
 	Links []Link `json:"links,omitempty"`
 	// PVE is GET /cluster/status on this node's API (nil when it did not answer).
 	PVE *PVEStatus `json:"pve,omitempty"`
+	// Joiner holds what a join's preflight needs; set only for a declared
+	// member that is not in the cluster's corosync.conf.
+	Joiner *JoinerFacts `json:"joiner,omitempty"`
 	// CMAPRejection is set when corosync's log since its last start holds the
 	// "Received config version (X) is different than my config version (Y)!
 	// Exiting" line.
 	CMAPRejection *CMAPRejection `json:"cmap_rejection,omitempty"`
+}
+
+// JoinerFacts is what Proxmox's own join check (assert_joinable, reference
+// §2.9) looks at on a node that is to join.
+type JoinerFacts struct {
+	// Interfaces are the addresses configured on the node (ip -o addr show),
+	// without prefix lengths.
+	Interfaces []string `json:"interfaces"`
+	// Authkey is true when /etc/corosync/authkey exists.
+	Authkey bool `json:"authkey"`
+	// Guests are the VMIDs of the node's own guests (qemu-server and lxc).
+	Guests []int `json:"guests"`
+	// Error is set when the facts could not be read; the rest is then unknown.
+	Error string `json:"error,omitempty"`
 }
 
 // Reach records whether a channel to a node answered.
