@@ -19,7 +19,8 @@ import (
 func (p *planner) changes() {
 	p.linkChanges()
 	p.voteChanges()
-	p.memberRemoval()
+	removed := p.memberRemoval()
+	p.joinChanges(removed)
 	p.cleanupRemoved()
 }
 
@@ -265,14 +266,13 @@ func (p *planner) voteChanges() {
 // memberRemoval removes at most one undeclared member per round (rule: one
 // membership change at a time), and only one that is powered off, referenced
 // by nothing, with the removal allowed by policy.
-func (p *planner) memberRemoval() {
+func (p *planner) memberRemoval() (removed bool) {
 	var extra []corosync.Node
 	for _, n := range p.pred.conf.Nodes() {
 		if p.desired.Member(n.Name) == nil {
 			extra = append(extra, n)
 		}
 	}
-	removed := false
 	for _, n := range extra {
 		key := "member:" + n.Name
 		switch {
@@ -304,6 +304,7 @@ func (p *planner) memberRemoval() {
 			}
 		}
 	}
+	return removed
 }
 
 func (p *planner) removeAction(n corosync.Node) bool {

@@ -53,6 +53,9 @@ const (
 	FactSharedFile
 	// FactVotes: Via's membership shows nodeid NodeID with Votes votes.
 	FactVotes
+	// FactJoinable: Node passes Proxmox's join check with the link addresses
+	// in Links (reference §2.9 assert_joinable).
+	FactJoinable
 )
 
 var factNames = map[FactKind]string{
@@ -74,6 +77,7 @@ var factNames = map[FactKind]string{
 	FactNoNodeDir:         "NoNodeDir",
 	FactSharedFile:        "SharedFile",
 	FactVotes:             "Votes",
+	FactJoinable:          "Joinable",
 }
 
 // String returns the kind's name.
@@ -111,6 +115,8 @@ type Fact struct {
 	Peers   []int    `json:"peers,omitempty"`
 	Votes   int      `json:"votes,omitempty"`
 	Path    string   `json:"path,omitempty"`
+	// Links are link addresses (FactJoinable).
+	Links []LinkAddress `json:"links,omitempty"`
 }
 
 // String renders the fact for plan text.
@@ -152,6 +158,8 @@ func (f Fact) String() string {
 		return fmt.Sprintf("%s is %s", f.Path, short(f.Digest))
 	case FactVotes:
 		return fmt.Sprintf("nodeid %d (%s) has %d vote(s) (seen from %s)", f.NodeID, f.Node, f.Votes, f.Via)
+	case FactJoinable:
+		return fmt.Sprintf("%s passes Proxmox's join check (no cluster config, no authkey, corosync stopped, no guests, link addresses configured)", f.Node)
 	}
 	return f.Kind.String()
 }
@@ -159,7 +167,7 @@ func (f Fact) String() string {
 // nodeFact reports whether the fact needs Node in the observation.
 func nodeFact(k FactKind) bool {
 	switch k {
-	case FactNotMember, FactUnreachable, FactNoReferences, FactConfLacksNode, FactNoNodeDir, FactSharedFile, FactVotes:
+	case FactNotMember, FactUnreachable, FactNoReferences, FactConfLacksNode, FactNoNodeDir, FactSharedFile, FactVotes, FactJoinable:
 		return false
 	}
 	return true
@@ -312,6 +320,10 @@ func (f Fact) checkShared(obs *state.Cluster) error {
 		got := sharedFile(obs.Shared, f.Path)
 		if got.Digest != f.Digest {
 			return fmt.Errorf("%s is %s, expected %s", f.Path, short(got.Digest), short(f.Digest))
+		}
+	case FactJoinable:
+		if problems := joinProblems(obs.Node(f.Node), f.Links); len(problems) > 0 {
+			return fmt.Errorf("%s cannot join: %s", f.Node, strings.Join(problems, "; "))
 		}
 	case FactVotes:
 		via := obs.Node(f.Via)

@@ -90,7 +90,7 @@ func TestPlan(t *testing.T) {
 			return obs
 		}, blocked: []string{"not reachable over SSH"}},
 		{name: "undeclared and missing members are drift", decl: []fixNode{storyNodes[0], storyNodes[1], {"pve19", 9}}, obs: healthy,
-			blocked: []string{"not in the cluster's corosync.conf", "but not declared"}},
+			blocked: []string{"cannot join: the node does not answer over SSH", "but not declared"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

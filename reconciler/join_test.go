@@ -1,0 +1,106 @@
+package reconciler
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/state"
+)
+
+// withJoiner adds a standalone node to obs: reachable, pmxcfs in local mode
+// (no /etc/pve/corosync.conf), corosync stopped, its addresses configured.
+func withJoiner(obs *state.Cluster, name string, id int, guests ...int) {
+	obs.Nodes = append(obs.Nodes, state.Node{Name: name, SSH: state.Reach{OK: true}, API: state.Reach{OK: true},
+		Corosync: state.Inactive, PVECluster: state.Active,
+		Joiner: &state.JoinerFacts{Interfaces: []string{"127.0.0.1", defaultAddr(0, id)}, Guests: guests}})
+	obs.Sort()
+}
+
+func joinDecl(nodes []fixNode) *api.Cluster {
+	d := decl(nodes, map[int]int{0: 0}, defaultAddr)
+	d.Spec.Access.RootPassword = &api.SecretRef{File: "root.password"}
+	for i := range d.Spec.Members {
+		d.Spec.Members[i].Management.Fingerprint = strings.Repeat("AB:", 31) + "CD"
+	}
+	return d
+}
+
+func TestPlanJoin(t *testing.T) {
+	tests := []struct {
+		name    string
+		cluster topo
+		joiner  func(*state.Cluster)
+		decl    func() *api.Cluster
+		want    []string
+		blocked string
+	}{
+		{name: "a joinable node joins",
+			cluster: topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4},
+			joiner:  func(o *state.Cluster) { withJoiner(o, "pve4", 4) },
+			decl:    func() *api.Cluster { return joinDecl(four) },
+			want:    []string{"JoinMember pve4"}},
+		{name: "a join that would cost quorum is refused",
+			cluster: topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4, down: map[string]bool{"pve3": true}},
+			joiner:  func(o *state.Cluster) { withJoiner(o, "pve4", 4) },
+			decl:    func() *api.Cluster { return joinDecl(four) },
+			blocked: "joining now would cost quorum"},
+		{name: "removing the absent member first, then joining (reordered)",
+			cluster: topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4, down: map[string]bool{"pve3": true}},
+			joiner:  func(o *state.Cluster) { withJoiner(o, "pve4", 4) },
+			decl: func() *api.Cluster {
+				d := joinDecl([]fixNode{four[0], four[1], four[3]})
+				d.Spec.Policy.RemoveAbsentMembers = true
+				return d
+			},
+			want:    []string{"RemoveMember pve3", "CleanupRemovedNode pve3"},
+			blocked: "waits for the membership change above"},
+		{name: "a node with guests cannot join",
+			cluster: topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4},
+			joiner:  func(o *state.Cluster) { withJoiner(o, "pve4", 4, 100, 101) },
+			decl:    func() *api.Cluster { return joinDecl(four) },
+			blocked: "already contains virtual guests (100, 101)"},
+		{name: "a link address missing on the node",
+			cluster: topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4},
+			joiner: func(o *state.Cluster) {
+				withJoiner(o, "pve4", 4)
+				o.Node("pve4").Joiner.Interfaces = []string{"127.0.0.1"}
+			},
+			decl:    func() *api.Cluster { return joinDecl(four) },
+			blocked: "link0: cannot use IP '10.10.10.4', not found on local node!"},
+		{name: "no root password declared",
+			cluster: topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4},
+			joiner:  func(o *state.Cluster) { withJoiner(o, "pve4", 4) },
+			decl: func() *api.Cluster {
+				d := joinDecl(four)
+				d.Spec.Access.RootPassword = nil
+				return d
+			},
+			blocked: "spec.access.rootPassword is not set"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := tc.cluster.observe()
+			tc.joiner(obs)
+			cs := Plan(tc.decl(), obs, testNow)
+			if got := kindsOf(cs); !slices.Equal(got, tc.want) {
+				t.Fatalf("actions %q, want %q\n%s", got, tc.want, cs.Text())
+			}
+			if tc.blocked != "" && !strings.Contains(cs.Text(), tc.blocked) {
+				t.Errorf("plan does not say %q:\n%s", tc.blocked, cs.Text())
+			}
+			for _, a := range cs.Actions {
+				if a.Kind == JoinMember {
+					if a.Votes.Before.Expected != 3 || a.Votes.After.Expected != 4 || a.Votes.After.Quorum != 3 {
+						t.Errorf("vote arithmetic %s → %s", a.Votes.Before, a.Votes.After)
+					}
+					j := a.Steps[0]
+					if j.Kind != StepJoin || j.Node != "pve4" || j.NodeID != 4 || len(j.Links) != 1 || j.Links[0].Address != "10.10.10.4" {
+						t.Errorf("join step %+v", j)
+					}
+				}
+			}
+		})
+	}
+}
