@@ -152,8 +152,24 @@ type Quorum struct {
 	ExpectedVotes int `yaml:"expectedVotes,omitempty" json:"expectedVotes,omitempty"`
 	// TwoNode sets two_node: 1 (only valid with exactly two members and no qdevice).
 	TwoNode bool `yaml:"twoNode,omitempty" json:"twoNode,omitempty"`
-	// WaitForAll sets wait_for_all: 1.
+	// WaitForAll sets wait_for_all: 1. two_node implies it (votequorum.5).
 	WaitForAll bool `yaml:"waitForAll,omitempty" json:"waitForAll,omitempty"`
+	// TemporaryExpectedVotes lowers expected votes at runtime (pvecm expected)
+	// until Expires: the escape for a two-node cluster with one node down.
+	// It is never written to corosync.conf; a reload or restart clears it and
+	// quorate sets it again until it expires, then clears it.
+	TemporaryExpectedVotes *TemporaryExpected `yaml:"temporaryExpectedVotes,omitempty" json:"temporaryExpectedVotes,omitempty"`
+}
+
+// TemporaryExpected is a declared, time-boxed runtime expected-votes override.
+type TemporaryExpected struct {
+	// Votes is the expected votes to set, at least 1 and never below the votes
+	// present (corosync refuses that).
+	Votes int `yaml:"votes" json:"votes"`
+	// Reason is why (kept in plans and the audit log).
+	Reason string `yaml:"reason" json:"reason"`
+	// Expires is when the override lapses (RFC 3339, e.g. 2026-11-23T18:00:00Z).
+	Expires time.Time `yaml:"expires" json:"expires"`
 }
 
 // QDevice declares an external corosync-qnetd arbiter.

@@ -35,6 +35,20 @@ func (c *Cluster) allOneVote() bool {
 
 func (v *validator) quorum() {
 	c, q := v.c, v.c.Spec.Quorum
+	if t := q.TemporaryExpectedVotes; t != nil {
+		const path = "spec.quorum.temporaryExpectedVotes"
+		if t.Votes < 1 {
+			v.add(path+".votes", fmt.Sprintf("%d is below 1", t.Votes), "pvecm expected takes 1 or more (reference §3.5)")
+		} else if t.Votes >= c.totalVotes() {
+			v.add(path+".votes", fmt.Sprintf("%d is not below the declared %d votes, so it would change nothing", t.Votes, c.totalVotes()), "use it to lower expected votes while members are down, e.g. 1 for a two-node cluster with one node down")
+		}
+		if t.Reason == "" {
+			v.add(path+".reason", "is required", "say why the override exists; it is kept in plans and the audit log")
+		}
+		if t.Expires.IsZero() {
+			v.add(path+".expires", "is required", "give an RFC 3339 time, e.g. 2026-11-23T18:00:00Z; an override without an end is how split brains start")
+		}
+	}
 	if q.TwoNode {
 		// two_node makes quorum 1 for exactly two voters of 1 vote each, and
 		// corosync refuses it together with a quorum device (reference §7.2).

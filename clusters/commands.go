@@ -97,6 +97,11 @@ func CmdJoin(peer, fingerprint string, nodeid, votes int, links map[int]string) 
 	return cmd
 }
 
+// CmdSetExpected is `pvecm expected N`: runtime-only expected votes (it execs
+// corosync-quorumtool -e N; refused with CS_ERR_INVALID_PARAM below the votes
+// present, reference §3.5).
+func CmdSetExpected(votes int) string { return fmt.Sprintf("pvecm expected %d", votes) }
+
 // CmdCopy copies a file, keeping mode and times.
 func CmdCopy(src, dst string) string { return fmt.Sprintf("cp -p %s %s", Quote(src), Quote(dst)) }
 

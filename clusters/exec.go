@@ -73,6 +73,11 @@ func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 		return r.check(ctx, m, s, CmdBackup(s.Path, s.BackupPath), nil)
 	case reconciler.StepInstallFile:
 		return r.install(ctx, m, s)
+	case reconciler.StepSetExpected:
+		if s.Votes < 1 || s.Votes > 65535 {
+			return fmt.Errorf("step %s: %d expected votes is out of range", s, s.Votes)
+		}
+		return r.check(ctx, m, s, CmdSetExpected(s.Votes), nil)
 	case reconciler.StepReloadCorosync:
 		return r.reload(ctx, m, s)
 	case reconciler.StepEditClusterConf:

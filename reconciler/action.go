@@ -38,6 +38,16 @@ const (
 	// JoinMember joins a declared node to the cluster with `pvecm add` run on
 	// it (reference §2.9, §3.2), then learns its new certificate fingerprint.
 	JoinMember
+	// SetQuorumOptions writes two_node, wait_for_all and expected_votes as
+	// declared (Proxmox writes none of them; two_node and expected_votes apply
+	// live, wait_for_all at corosync's next restart, reference §7.2, §7.3).
+	SetQuorumOptions
+	// SetExpectedVotes sets a declared temporary expected-votes override at
+	// runtime (`pvecm expected N`, reference §3.5, §7.3).
+	SetExpectedVotes
+	// ClearExpectedVotes ends an expired override with a reload, which
+	// re-derives expected votes from corosync.conf (reference §7.3).
+	ClearExpectedVotes
 	// CleanupRemovedNode archives and removes what delnode leaves behind:
 	// /etc/pve/nodes/NAME, its root key in /etc/pve/priv/authorized_keys and
 	// its lines in /etc/pve/priv/known_hosts (pve-docs "Cleanup Steps After
@@ -56,6 +66,9 @@ var kindNames = map[Kind]string{
 	RemoveMember:         "RemoveMember",
 	CleanupRemovedNode:   "CleanupRemovedNode",
 	JoinMember:           "JoinMember",
+	SetQuorumOptions:     "SetQuorumOptions",
+	SetExpectedVotes:     "SetExpectedVotes",
+	ClearExpectedVotes:   "ClearExpectedVotes",
 }
 
 // String returns the kind's name.
@@ -160,6 +173,8 @@ const (
 	// pvecm add can exit 0 after a failed join, so the executor reads its
 	// output, and the action's postconditions decide (reference §3, §11.4).
 	StepJoin
+	// StepSetExpected runs `pvecm expected Votes` on Node.
+	StepSetExpected
 	// StepLearnFingerprint reads Target's new certificate fingerprint from
 	// Node's API (GET /cluster/config/join, pve_fp) and records it in the
 	// controller's pins: joining regenerates the certificate (reference §1.1).
@@ -179,6 +194,7 @@ var stepNames = map[StepKind]string{
 	StepEditClusterFile:  "EditClusterFile",
 	StepJoin:             "Join",
 	StepLearnFingerprint: "LearnFingerprint",
+	StepSetExpected:      "SetExpected",
 }
 
 // String returns the step kind's name.
@@ -258,6 +274,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("rewrite %s on %s (.new, then rename)", s.Path, s.Node)
 	case StepJoin:
 		return fmt.Sprintf("pvecm add %s on %s (nodeid %d, votes %d, fingerprint %s)", s.Peer, s.Node, s.NodeID, s.Votes, short(s.Fingerprint))
+	case StepSetExpected:
+		return fmt.Sprintf("pvecm expected %d on %s (runtime only)", s.Votes, s.Node)
 	case StepLearnFingerprint:
 		return fmt.Sprintf("learn %s's new certificate fingerprint from %s's API", s.Target, s.Node)
 	case StepInstallFile:

@@ -19,6 +19,7 @@ import (
 func (p *planner) changes() {
 	p.linkChanges()
 	p.voteChanges()
+	p.quorumOptions()
 	removed := p.memberRemoval()
 	p.joinChanges(removed)
 	p.cleanupRemoved()

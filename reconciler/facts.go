@@ -56,6 +56,11 @@ const (
 	// FactJoinable: Node passes Proxmox's join check with the link addresses
 	// in Links (reference §2.9 assert_joinable).
 	FactJoinable
+	// FactExpectedVotes: Node's votequorum runs with Votes expected votes.
+	FactExpectedVotes
+	// FactVotesAtMost: Node's partition has at most Votes votes present (so
+	// corosync accepts expected votes of Votes, reference §7.3).
+	FactVotesAtMost
 )
 
 var factNames = map[FactKind]string{
@@ -78,6 +83,8 @@ var factNames = map[FactKind]string{
 	FactSharedFile:        "SharedFile",
 	FactVotes:             "Votes",
 	FactJoinable:          "Joinable",
+	FactExpectedVotes:     "ExpectedVotes",
+	FactVotesAtMost:       "VotesAtMost",
 }
 
 // String returns the kind's name.
@@ -158,6 +165,10 @@ func (f Fact) String() string {
 		return fmt.Sprintf("%s is %s", f.Path, short(f.Digest))
 	case FactVotes:
 		return fmt.Sprintf("nodeid %d (%s) has %d vote(s) (seen from %s)", f.NodeID, f.Node, f.Votes, f.Via)
+	case FactExpectedVotes:
+		return fmt.Sprintf("%s runs with %d expected votes", f.Node, f.Votes)
+	case FactVotesAtMost:
+		return fmt.Sprintf("%s's partition has at most %d vote(s) present", f.Node, f.Votes)
 	case FactJoinable:
 		return fmt.Sprintf("%s passes Proxmox's join check (no cluster config, no authkey, corosync stopped, no guests, link addresses configured)", f.Node)
 	}
@@ -228,6 +239,16 @@ func (f Fact) Check(obs *state.Cluster) error {
 		}
 		if !via.Quorum.HasMember(f.NodeID) {
 			return fmt.Errorf("%s: nodeid %d is not in the membership (%d nodes)", f.Via, f.NodeID, via.Quorum.Nodes)
+		}
+	case FactExpectedVotes, FactVotesAtMost:
+		if n.Quorum == nil {
+			return fmt.Errorf("%s: corosync is not running (%s)", f.Node, n.Corosync)
+		}
+		if f.Kind == FactExpectedVotes && n.Quorum.ExpectedVotes != f.Votes {
+			return fmt.Errorf("%s: expected votes are %d", f.Node, n.Quorum.ExpectedVotes)
+		}
+		if f.Kind == FactVotesAtMost && n.Quorum.TotalVotes > f.Votes {
+			return fmt.Errorf("%s: %d votes are present; corosync refuses expected votes below that", f.Node, n.Quorum.TotalVotes)
 		}
 	case FactRuntimeVersion:
 		if n.RuntimeVersion == nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/quorate/quorate/api"
@@ -272,6 +271,9 @@ func (p *planner) drift(auth *state.Node, conf *corosync.Config, deferred bool) 
 		report("member:"+name, name, fmt.Sprintf("in the cluster's corosync.conf (v%d) but not declared", v), true)
 	}
 	p.linkDrift(conf, report)
+	if changes, _ := p.quorumOptionChanges(conf); len(changes) > 0 {
+		report("quorum", "quorum", "declared quorum options differ: "+strings.Join(changes, ", "), true)
+	}
 	p.quorumDrift(conf, later)
 }
 
@@ -341,18 +343,6 @@ func (p *planner) linkDrift(conf *corosync.Config, report func(key, target, reas
 
 func (p *planner) quorumDrift(conf *corosync.Config, later string) {
 	q := conf.Main.Section("quorum")
-	flag := func(key string) bool { v, _ := q.Value(key); return v == "1" }
-	d := p.desired.Spec.Quorum
-	if flag("two_node") != d.TwoNode {
-		p.block("quorum", fmt.Sprintf("two_node is %t in the cluster, declared %t", flag("two_node"), d.TwoNode), later)
-	}
-	if flag("wait_for_all") != d.WaitForAll {
-		p.block("quorum", fmt.Sprintf("wait_for_all is %t in the cluster, declared %t", flag("wait_for_all"), d.WaitForAll), later)
-	}
-	ev, _ := q.Value("expected_votes")
-	if want := d.ExpectedVotes; (ev == "" && want != 0) || (ev != "" && ev != strconv.Itoa(want)) {
-		p.block("quorum", fmt.Sprintf("expected_votes is %q in the cluster, declared %d", ev, want), later)
-	}
 	dev := q.Section("device")
 	switch {
 	case dev == nil && p.desired.Spec.QDevice != nil:

@@ -83,6 +83,9 @@ func (p *planner) add(a Action) { p.cs.Actions = append(p.cs.Actions, a) }
 
 // run applies the ordering rules of order.go.
 func (p *planner) run() {
+	if p.temporaryExpected() {
+		return
+	}
 	auth := p.obs.Authority()
 	if auth == nil {
 		p.block(p.desired.Metadata.Name,
