@@ -189,4 +189,6 @@ func (q *quorumWatch) Observe(ctx context.Context) (*state.Cluster, error) {
 	return obs, err
 }
 
-func (q *quorumWatch) Exec(ctx context.Context, s reconciler.Step) error { return q.remote.Exec(ctx, s) }
+func (q *quorumWatch) Exec(ctx context.Context, s reconciler.Step) error {
+	return q.remote.Exec(ctx, s)
+}
