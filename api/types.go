@@ -186,6 +186,10 @@ type QDevice struct {
 type Policy struct {
 	// RemoveAbsentMembers allows removing nodes the declaration no longer lists.
 	RemoveAbsentMembers bool `yaml:"removeAbsentMembers,omitempty" json:"removeAbsentMembers"`
+	// AcknowledgeHARisk allows steps that stop corosync on a member that runs
+	// HA-managed guests: its watchdog may fence it if it stays out of quorum.
+	// Without it such steps are refused and the resources at risk listed.
+	AcknowledgeHARisk bool `yaml:"acknowledgeHARisk,omitempty" json:"acknowledgeHARisk"`
 }
 
 // Duration is a time.Duration written in YAML as a Go duration string ("10s").

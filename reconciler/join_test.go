@@ -104,3 +104,25 @@ func TestPlanJoin(t *testing.T) {
 		})
 	}
 }
+
+// TestHARiskRefusesCorosyncRestart: resyncing a running member restarts its
+// corosync; with HA-managed guests on it the plan refuses unless the policy
+// acknowledges the fencing risk.
+func TestHARiskRefusesCorosyncRestart(t *testing.T) {
+	cl := topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4}
+	obs := cl.observe()
+	n := obs.Node("pve3")
+	n.PVECluster = state.Inactive // pmxcfs down, so its file stayed old
+	n.LocalConf = state.NewConfCopy([]byte(topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 3}.conf()))
+	obs.Shared.Guests = []state.Guest{{VMID: 300, Type: "qemu", Node: "pve3"}}
+	obs.Shared.HAResources = []state.HAResource{{SID: "vm:300"}}
+	d := decl(four[:3], map[int]int{0: 0}, defaultAddr)
+	cs := Plan(d, obs, testNow)
+	if len(cs.Actions) != 0 || !strings.Contains(cs.Text(), "HA-managed guests run on it (vm:300)") {
+		t.Fatalf("plan:\n%s", cs.Text())
+	}
+	d.Spec.Policy.AcknowledgeHARisk = true
+	if cs := Plan(d, obs, testNow); len(cs.Actions) != 1 || cs.Actions[0].Kind != ResyncCorosyncConf {
+		t.Fatalf("with the risk acknowledged:\n%s", cs.Text())
+	}
+}

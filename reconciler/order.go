@@ -62,7 +62,7 @@ func (p *planner) resyncStale(auth *state.Node) {
 		local := n.LocalConf
 		switch {
 		case local.Present && local.Digest == cluster.Digest:
-			if n.Corosync != state.Active || n.PVECluster != state.Active {
+			if (n.Corosync != state.Active || n.PVECluster != state.Active) && !p.haAtRisk(n, nodeid) {
 				p.add(p.startAction(auth, n, nodeid))
 			}
 			continue
@@ -77,8 +77,45 @@ func (p *planner) resyncStale(auth *state.Node) {
 				"quorate only installs a corosync.conf with a higher config_version; bump config_version in /etc/pve/corosync.conf (Proxmox's edit procedure) so pmxcfs copies it, or repair the node's file by hand")
 			continue
 		}
+		if p.haAtRisk(n, nodeid) {
+			continue
+		}
 		p.add(p.resyncAction(auth, n, nodeid))
 	}
+}
+
+// haAtRisk refuses (and explains) a step that stops corosync on a running
+// member with HA-managed guests, unless the policy acknowledges it: the
+// node's HA watchdog fences it when it stays without quorum (pve-ha-manager).
+func (p *planner) haAtRisk(n *state.Node, nodeid int) bool {
+	if n.Corosync != state.Active || !p.present[nodeid] || p.desired.Spec.Policy.AcknowledgeHARisk {
+		return false
+	}
+	sh := p.obs.Shared
+	if sh == nil || sh.Guests == nil {
+		p.block(n.Name, "restarting its corosync is needed, but the cluster's HA resources could not be read to see whether its watchdog could fence it",
+			"check the API, or set policy.acknowledgeHARisk: true")
+		return true
+	}
+	onNode := map[int]bool{}
+	for _, g := range sh.Guests {
+		if g.Node == n.Name {
+			onNode[g.VMID] = true
+		}
+	}
+	var risk []string
+	for _, r := range sh.HAResources {
+		var id int
+		if _, err := fmt.Sscanf(r.SID[strings.IndexByte(r.SID, ':')+1:], "%d", &id); err == nil && onNode[id] {
+			risk = append(risk, r.SID)
+		}
+	}
+	if len(risk) == 0 {
+		return false
+	}
+	p.block(n.Name, fmt.Sprintf("restarting its corosync is needed, but HA-managed guests run on it (%s): its watchdog may fence the node while it is out of quorum", strings.Join(risk, ", ")),
+		fmt.Sprintf("put it into HA maintenance first (`ha-manager crm-command node-maintenance enable %s`) so its guests move away, or set policy.acknowledgeHARisk: true", n.Name))
+	return true
 }
 
 func (p *planner) resyncAction(auth, n *state.Node, nodeid int) Action {
