@@ -8,7 +8,16 @@
 // cluster-wide state.Shared once from the authority (observe_shared.go); Exec
 // carries out one reconciler.Step with the node commands of commands.go
 // (exec.go, and exec_cluster.go for the /etc/pve edits, delnode and node-dir
-// cleanup). A changed SSH host key
-// or TLS fingerprint is never accepted: it stops the observation with an error
-// that says what to do, and nothing is changed.
+// cleanup). For a declared member that the authority's corosync.conf does not
+// list, Observe also reads what Proxmox's join check looks at
+// (observe_joiner.go); exec_join.go runs `pvecm add` on it with root@pam's
+// password on standard input only.
+//
+// A changed SSH host key or TLS fingerprint is never accepted: it stops the
+// observation with an error that says what to do, and nothing is changed. The
+// one fingerprint change quorate expects, the new certificate a join gives the
+// joining node (reference §1.1), is learned from a member that was already in
+// the cluster and kept in a state.PinStore (pins.go); Connect uses it while
+// the declaration still pins the old fingerprint, and PinNotes tells the
+// operator to update it.
 package clusters

@@ -90,6 +90,10 @@ func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 		return r.removeNodeDir(ctx, m, s)
 	case reconciler.StepEditClusterFile:
 		return r.editClusterFile(ctx, m, s)
+	case reconciler.StepJoin:
+		return r.join(ctx, m, s)
+	case reconciler.StepLearnFingerprint:
+		return r.learnFingerprint(ctx, m, s)
 	}
 	return fmt.Errorf("step %s: unknown step kind", s)
 }

@@ -71,7 +71,7 @@ func TestStoryTemporaryExpectedVotes(t *testing.T) {
 }
 
 // TestStoryQuorumOptions: two_node is written as declared and applies live:
-// the survivor of a two-node cluster stays quorate (reference §7.2, lab §3'').
+// the survivor of a two-node cluster stays quorate (reference §7.2, lab §3”).
 func TestStoryQuorumOptions(t *testing.T) {
 	specs := []sim.NodeSpec{
 		{Name: "pve1", NodeID: 1, Votes: 1, Addrs: map[int]string{0: "10.10.10.1"}, HostIP: "192.0.2.1"},

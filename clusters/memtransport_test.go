@@ -2,15 +2,18 @@ package clusters_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/clusters"
+	"github.com/quorate/quorate/clusters/pveapi"
 	"github.com/quorate/quorate/clusters/sim"
 	"github.com/quorate/quorate/clusters/sshrun"
 	"github.com/quorate/quorate/state"
@@ -27,10 +30,15 @@ type memRunner struct {
 
 	mu    sync.Mutex
 	calls int
-	// log holds "node: cmd" for every command that reached a node.
-	log []string
+	// log holds "node: cmd" for every command that reached a node, and
+	// stdins the standard input each of them was given.
+	log    []string
+	stdins [][]byte
 	// failOn makes the n-th matching command fail as a transport error.
 	failOn func(node, cmd string) error
+	// reply, when it returns true, answers a command instead of the model
+	// (canned output of tools whose failures the model does not produce).
+	reply func(node, cmd string) (sshrun.Result, bool)
 }
 
 func (r *memRunner) Run(ctx context.Context, addr, cmd string, stdin []byte) (sshrun.Result, error) {
@@ -48,11 +56,17 @@ func (r *memRunner) Run(ctx context.Context, addr, cmd string, stdin []byte) (ss
 	r.mu.Lock()
 	r.calls++
 	r.log = append(r.log, name+": "+cmd)
-	fail := r.failOn
+	r.stdins = append(r.stdins, append([]byte(nil), stdin...))
+	fail, reply := r.failOn, r.reply
 	r.mu.Unlock()
 	if fail != nil {
 		if err := fail(name, cmd); err != nil {
 			return sshrun.Result{}, err
+		}
+	}
+	if reply != nil {
+		if res, ok := reply(name, cmd); ok {
+			return res, nil
 		}
 	}
 	if !r.m.Powered(name) {
@@ -78,15 +92,109 @@ func (r *memRunner) mark() int {
 	return len(r.log)
 }
 
+// stdinOf returns the standard input of the last logged command that
+// starts with prefix, and whether there was one.
+func (r *memRunner) stdinOf(prefix string) ([]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.log) - 1; i >= 0; i-- {
+		l := r.log[i]
+		if strings.HasPrefix(l[strings.Index(l, ": ")+2:], prefix) {
+			return r.stdins[i], true
+		}
+	}
+	return nil, false
+}
+
 // memAPI answers the NodeAPI reads from the model's API.
 type memAPI struct {
 	m    *sim.Model
 	node string
+	// pin, when set, is checked as pveapi checks its TLS pin: against the
+	// certificate fingerprint the node reports for itself (GET /nodes,
+	// ssl_fingerprint); a mismatch is a *pveapi.FingerprintError and nothing
+	// else is asked.
+	pin string
+}
+
+// checkPin fails like a TLS handshake with the wrong certificate.
+func (a memAPI) checkPin() error {
+	if a.pin == "" {
+		return nil
+	}
+	code, body := a.m.API(a.node, http.MethodGet, "/nodes", nil)
+	if code != http.StatusOK {
+		return fmt.Errorf("%s: GET /nodes: HTTP %d: %s", a.node, code, body)
+	}
+	var env struct {
+		Data []struct {
+			Node           string `json:"node"`
+			SSLFingerprint string `json:"ssl_fingerprint"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return err
+	}
+	for _, n := range env.Data {
+		if n.Node == a.node && !strings.EqualFold(n.SSLFingerprint, a.pin) {
+			return &pveapi.FingerprintError{URL: "https://" + a.node + ".sim:8006", Got: n.SSLFingerprint, Want: a.pin}
+		}
+	}
+	return nil
+}
+
+// Repin returns a copy pinned to fingerprint (clusters.Repinner).
+func (a memAPI) Repin(fingerprint string) (clusters.NodeAPI, error) {
+	if _, err := pveapi.ParseFingerprint(fingerprint); err != nil {
+		return nil, err
+	}
+	a.pin = fingerprint
+	return a, nil
+}
+
+// JoinInfo is GET /cluster/config/join, values as pveapi returns them.
+func (a memAPI) JoinInfo(context.Context) (*pveapi.JoinInfo, error) {
+	if !a.m.Powered(a.node) {
+		return nil, fmt.Errorf("%s: connection refused", a.node)
+	}
+	if err := a.checkPin(); err != nil {
+		return nil, err
+	}
+	code, body := a.m.API(a.node, http.MethodGet, "/cluster/config/join", nil)
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("%s: GET /cluster/config/join: HTTP %d: %s", a.node, code, body)
+	}
+	var env struct {
+		Data struct {
+			PreferredNode string           `json:"preferred_node"`
+			Nodelist      []map[string]any `json:"nodelist"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	ji := &pveapi.JoinInfo{PreferredNode: env.Data.PreferredNode}
+	for _, n := range env.Data.Nodelist {
+		f := map[string]string{}
+		for k, v := range n {
+			f[k] = fmt.Sprint(v)
+		}
+		name := f["name"]
+		if name == "" {
+			name = f["node"]
+		}
+		ji.Nodelist = append(ji.Nodelist, pveapi.JoinNode{Name: name, NodeID: f["nodeid"], QuorumVotes: f["quorum_votes"],
+			PVEAddr: f["pve_addr"], PVEFingerprint: f["pve_fp"], Fields: f})
+	}
+	return ji, nil
 }
 
 func (a memAPI) ClusterStatus(context.Context) (*state.PVEStatus, error) {
 	if !a.m.Powered(a.node) {
 		return nil, fmt.Errorf("%s: connection refused", a.node)
+	}
+	if err := a.checkPin(); err != nil {
+		return nil, err
 	}
 	code, body := a.m.API(a.node, http.MethodGet, "/cluster/status", nil)
 	if code != http.StatusOK {
@@ -99,6 +207,9 @@ func (a memAPI) ClusterStatus(context.Context) (*state.PVEStatus, error) {
 func memGet[T any](a memAPI, path string, query url.Values, parse func([]byte) ([]T, error)) ([]T, error) {
 	if !a.m.Powered(a.node) {
 		return nil, fmt.Errorf("%s: connection refused", a.node)
+	}
+	if err := a.checkPin(); err != nil {
+		return nil, err
 	}
 	code, body := a.m.API(a.node, http.MethodGet, path, query)
 	if code != http.StatusOK {

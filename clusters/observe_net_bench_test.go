@@ -36,7 +36,7 @@ func BenchmarkObserveNet(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			remote, err := clusters.Connect(decl)
+			remote, err := clusters.Connect(decl, clusters.ConnectOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -23,7 +23,7 @@ func (r *Remote) observeNode(ctx context.Context, m *api.Member) (state.Node, er
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		c := r.apis[m.Name]
+		c := r.api(m.Name)
 		if c == nil {
 			n.API = state.Reach{Error: "no API client"}
 			return

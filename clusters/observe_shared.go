@@ -106,7 +106,7 @@ func listLines(out []byte) []string {
 // sharedAPI fills the API lists, or APIError with every list nil. It returns
 // the first error that must stop the run, if any.
 func (r *Remote) sharedAPI(ctx context.Context, m *api.Member, sh *state.Shared) error {
-	c := r.apis[m.Name]
+	c := r.api(m.Name)
 	if c == nil {
 		sh.APIError = "no API client for " + m.Name
 		return nil

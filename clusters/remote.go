@@ -19,9 +19,18 @@ import (
 type Remote struct {
 	decl *api.Cluster
 	ssh  Runner
-	apis map[string]NodeAPI
+	// pins records fingerprints StepLearnFingerprint learns; nil keeps them
+	// in memory only.
+	pins *state.PinStore
 	// Now stamps observations; nil means time.Now.
 	Now func() time.Time
+
+	mu sync.Mutex
+	// apis is keyed by member name; StepLearnFingerprint replaces entries.
+	apis map[string]NodeAPI
+	// notes holds one PinNotes line per member whose pin is not the
+	// declared one.
+	notes map[string]string
 }
 
 // Runner runs one shell command on the node at addr (host:port). A non-zero
@@ -47,21 +56,73 @@ type NodeAPI interface {
 	HAGroups(ctx context.Context) ([]state.HAGroup, error)
 	// Replication is GET /cluster/replication.
 	Replication(ctx context.Context) ([]state.ReplicationJob, error)
+	// JoinInfo is GET /cluster/config/join (reference §2.8): the nodelist
+	// with every member's current certificate fingerprint (pve_fp).
+	JoinInfo(ctx context.Context) (*pveapi.JoinInfo, error)
+}
+
+// Repinner is a NodeAPI that can make a copy of itself that pins another
+// certificate fingerprint. StepLearnFingerprint switches a member's client
+// with it after the member's join regenerated its certificate (reference
+// §1.1). Connect's clients implement it; a NodeAPI that does not cannot be
+// switched, and the step fails.
+type Repinner interface {
+	Repin(fingerprint string) (NodeAPI, error)
+}
+
+// ConnectOptions are Connect's optional parts; the zero value is valid.
+type ConnectOptions struct {
+	// Pins is where learned certificate fingerprints are kept. Connect pins
+	// a learned fingerprint instead of a member's declared one when the
+	// declared one is what the pin replaced (Pin.Previous), and
+	// StepLearnFingerprint records there. nil: nothing is read or recorded,
+	// and learned fingerprints last as long as the Remote.
+	Pins *state.PinStore
+}
+
+// pveNode adapts *pveapi.Client to Repinner.
+type pveNode struct{ *pveapi.Client }
+
+func (p pveNode) Repin(fingerprint string) (NodeAPI, error) {
+	c, err := p.WithFingerprint(fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	return pveNode{c}, nil
 }
 
 // NewRemote builds a Remote from ready clients: runner for every member's SSH
 // address, apis keyed by member name (a missing entry means the API is not
 // used for that node).
 func NewRemote(decl *api.Cluster, runner Runner, apis map[string]NodeAPI) *Remote {
-	return &Remote{decl: decl, ssh: runner, apis: apis}
+	return &Remote{decl: decl, ssh: runner, apis: apis, notes: map[string]string{}}
 }
 
-// Connect prepares clients for every member of decl: it reads the token secret
-// and the SSH key and parses known_hosts, but contacts nothing yet.
-func Connect(decl *api.Cluster) (*Remote, error) {
+// NewRemoteWithPins is NewRemote with a pin store for StepLearnFingerprint.
+// Unlike Connect it does not apply stored pins: apis are used as given.
+func NewRemoteWithPins(decl *api.Cluster, runner Runner, apis map[string]NodeAPI, pins *state.PinStore) *Remote {
+	r := NewRemote(decl, runner, apis)
+	r.pins = pins
+	return r
+}
+
+// Connect prepares clients for every member of decl: it reads the token
+// secret, the SSH key and the learned pins (opts.Pins) and parses
+// known_hosts, but contacts nothing yet. A member whose declared fingerprint
+// is the one a learned pin replaced is pinned to the learned fingerprint, and
+// PinNotes says so; a declared fingerprint that matches neither the pin's
+// previous nor its learned one is used as declared (the operator's newer
+// word), so a wrong one still fails at the first call.
+func Connect(decl *api.Cluster, opts ConnectOptions) (*Remote, error) {
 	secret, err := decl.TokenSecret()
 	if err != nil {
 		return nil, err
+	}
+	var learned map[string]state.Pin
+	if opts.Pins != nil {
+		if learned, err = opts.Pins.Load(decl.Metadata.Name); err != nil {
+			return nil, fmt.Errorf("reading learned certificate fingerprints: %w", err)
+		}
 	}
 	acc := decl.Spec.Access
 	signer, err := sshrun.LoadKey(acc.SSH.PrivateKeyFile)
@@ -79,12 +140,17 @@ func Connect(decl *api.Cluster) (*Remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec.access.ssh: %w", err)
 	}
-	r := &Remote{decl: decl, ssh: runner, apis: map[string]NodeAPI{}}
+	r := &Remote{decl: decl, ssh: runner, pins: opts.Pins, apis: map[string]NodeAPI{}, notes: map[string]string{}}
 	for i := range decl.Spec.Members {
 		m := &decl.Spec.Members[i]
+		fp := m.Management.Fingerprint
+		if p, ok := learned[m.Name]; ok && sameFingerprint(p.Previous, fp) && !sameFingerprint(p.Current, fp) {
+			fp = p.Current
+			r.notes[m.Name] = pinNote(i, m, p)
+		}
 		c, err := pveapi.New(pveapi.Config{
 			BaseURL:     "https://" + net.JoinHostPort(m.Management.Host, strconv.Itoa(decl.APIPort(m))),
-			Fingerprint: m.Management.Fingerprint,
+			Fingerprint: fp,
 			TokenID:     acc.API.Token.ID,
 			TokenSecret: secret,
 			Timeout:     acc.API.Timeout.D(),
@@ -93,9 +159,16 @@ func Connect(decl *api.Cluster) (*Remote, error) {
 			runner.Close()
 			return nil, fmt.Errorf("spec.members[%d] (%s): %w", i, m.Name, err)
 		}
-		r.apis[m.Name] = c
+		r.apis[m.Name] = pveNode{c}
 	}
 	return r, nil
+}
+
+// api returns member name's API client, nil when there is none.
+func (r *Remote) api(name string) NodeAPI {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.apis[name]
 }
 
 // SSHAddr returns the host:port quorate uses to reach m over SSH.
@@ -140,7 +213,16 @@ func (r *Remote) Observe(ctx context.Context) (*state.Cluster, error) {
 	}
 	obs.Sort()
 	if a := obs.Authority(); a != nil {
-		sh, err := r.observeShared(ctx, r.decl.Member(a.Name))
+		var sh *state.Shared
+		var err error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sh, err = r.observeShared(ctx, r.decl.Member(a.Name))
+		}()
+		r.observeJoiners(ctx, obs, a)
+		wg.Wait()
 		if err != nil {
 			return nil, err
 		}

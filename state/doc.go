@@ -7,5 +7,8 @@
 //
 // A Cluster has a documented JSON form (FormatVersion); the simulator can start
 // from one (quorate sim serve --from SNAPSHOT.json). Gathering lives in
-// clusters/; deciding lives in reconciler/. This package does no I/O.
+// clusters/; deciding lives in reconciler/. This package does no I/O on
+// nodes; it keeps the controller's own records on local disk: BackupStore
+// (copies of replaced files) and PinStore (certificate fingerprints learned
+// after joins).
 package state

@@ -43,6 +43,7 @@ type Client struct {
 	base string // https://host:port
 	px   *pxapi.Client
 	tr   *apiTransport
+	cfg  Config // as given to New, for WithFingerprint
 }
 
 // New checks cfg and builds the client. It does not connect.
@@ -77,7 +78,17 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("pve api %s: %w", base, err)
 	}
 	px.SetAPIToken(id, pxapi.ApiTokenSecret(strings.TrimSpace(cfg.TokenSecret)))
-	return &Client{base: base, px: px, tr: tr}, nil
+	return &Client{base: base, px: px, tr: tr, cfg: cfg}, nil
+}
+
+// WithFingerprint returns a new client for the same node and token that pins
+// fingerprint instead; c is unchanged. A node's certificate is regenerated
+// when it joins a cluster (reference §1.1), and quorate switches to the
+// fingerprint it learned from the cluster.
+func (c *Client) WithFingerprint(fingerprint string) (*Client, error) {
+	cfg := c.cfg
+	cfg.Fingerprint = fingerprint
+	return New(cfg)
 }
 
 func parseBaseURL(s string) (string, error) {

@@ -250,7 +250,7 @@ func (m *Model) apiJoinInfo(n *node, form url.Values) (int, []byte) {
 			found = true
 		}
 		it["pve_addr"] = m.hostIP(name)
-		it["pve_fp"] = m.Fingerprints[name]
+		it["pve_fp"] = m.fingerprintOf(name)
 	}
 	if !found {
 		return apiError(500, "unknown node '"+want+"'\n")
@@ -269,7 +269,7 @@ func (m *Model) apiNodes(n *node, _ url.Values) (int, []byte) {
 	cl := m.members(n)
 	entry := func(name, status string) map[string]any {
 		return map[string]any{"id": "node/" + name, "node": name, "type": "node", "status": status,
-			"level": "", "ssl_fingerprint": m.Fingerprints[name]}
+			"level": "", "ssl_fingerprint": m.fingerprintOf(name)}
 	}
 	if cl == nil {
 		return apiReply([]map[string]any{entry(n.spec.Name, "online")})

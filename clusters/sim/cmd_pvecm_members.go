@@ -141,6 +141,24 @@ func (m *Model) pvecmDelnode(n *node, args []string) *result {
 
 var linkOptRE = regexp.MustCompile(`^link([0-7])$`)
 
+// addnodeReq is what addnode is asked (reference §2.6 parameters); nodeid
+// and votes are "" when not given.
+type addnodeReq struct {
+	name          string
+	nodeid, votes string
+	force         bool
+	newNodeIP     string
+	links         map[int]string // link -> address (priority already dropped)
+}
+
+// linkAddress is the address of a link property string
+// "[address=]ADDR[,priority=P]" (reference §2.11); priority is ignored by
+// addnode (§2.6).
+func linkAddress(v string) string {
+	addr, _, _ := strings.Cut(v, ",")
+	return strings.TrimPrefix(addr, "address=")
+}
+
 // pvecmAddnode is `pvecm addnode NODE [--nodeid N] [--votes N] [--force 1]
 // [--new_node_ip IP] [--linkN ADDR[,priority=P]]` (reference §2.6, §3.3).
 func (m *Model) pvecmAddnode(n *node, args []string) *result {
@@ -149,23 +167,40 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 	if len(pos) != 1 {
 		return r.fail(255, "400 wrong number of arguments\npvecm addnode <node> [OPTIONS]")
 	}
-	name := pos[0]
-	cfg, err := m.clusterWriteGate(n)
-	if err != nil {
-		return r.fail(255, "%v", err)
-	}
-	if err := m.cfsLock(n, confLockID); err != nil {
-		return r.fail(255, "%v", err)
-	}
-	defer m.cfsUnlock(n, confLockID)
-	links := map[int]string{}
+	q := addnodeReq{name: pos[0], nodeid: opts["nodeid"], votes: opts["votes"],
+		force: opts["force"] == "1", newNodeIP: opts["new_node_ip"], links: map[int]string{}}
 	for k, v := range opts {
 		if mm := linkOptRE.FindStringSubmatch(k); mm != nil {
 			l, _ := strconv.Atoi(mm[1])
-			addr, _, _ := strings.Cut(v, ",") // priority is ignored here (§2.6)
-			links[l] = strings.TrimPrefix(addr, "address=")
+			q.links[l] = linkAddress(v)
 		}
 	}
+	out, err := m.addnode(n, q)
+	r.out.WriteString(out)
+	if err != nil {
+		return r.fail(255, "%v", err)
+	}
+	return r
+}
+
+// addnode is the cluster side of a join, run on member n (reference §2.6,
+// steps 2-13): quorum, the corosync.conf lock, the duplicate-address and
+// link-set checks, the new_node_ip fallback, existing names (force), the
+// nodeid choice, nodes/<name>/ (gen_local_dirs), the node section and the
+// write with config_version + 1 (which pmxcfs copies and reloads
+// everywhere). out is what it prints ("forcing overwrite ..."); errors
+// carry Proxmox's text. Not modelled: the join API version check and the
+// legacy single-link fallback of apiversion 0, verify_conf, the cluster log.
+func (m *Model) addnode(n *node, q addnodeReq) (out string, err error) {
+	name, links := q.name, q.links
+	cfg, err := m.clusterWriteGate(n)
+	if err != nil {
+		return "", err
+	}
+	if err := m.cfsLock(n, confLockID); err != nil {
+		return "", err
+	}
+	defer m.cfsUnlock(n, confLockID)
 	existing := cfg.Nodes()
 	clusterLinks := map[int]bool{}
 	for _, e := range existing {
@@ -173,40 +208,46 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 			clusterLinks[l] = true
 		}
 	}
-	if len(links) == 0 {
-		ip := opts["new_node_ip"]
-		if ip == "" {
-			return r.fail(255, "no links and no fallback ip (new_node_ip) given, cannot join cluster")
-		}
-		if len(clusterLinks) > 1 {
-			return r.fail(255, "no links given but multiple links found on other nodes, fallback only supported on single-link clusters")
-		}
-		for l := range clusterLinks {
-			links[l] = ip
-		}
-	}
 	// Duplicate-address check against other nodes (step 5).
-	for l, a := range links {
+	var ls []int
+	for l := range links {
+		ls = append(ls, l)
+	}
+	sort.Ints(ls)
+	for _, l := range ls {
 		for _, e := range existing {
 			if e.Name == name {
 				continue
 			}
-			for el, ea := range e.Addrs {
-				if ea == a {
-					return r.fail(255, "corosync: address '%s' already used on link ring%d_addr by node '%s'", a, el, e.Name)
+			for el := 0; el <= 7; el++ {
+				if ea, ok := e.Addrs[el]; ok && ea == links[l] {
+					return "", fmt.Errorf("corosync: address '%s' already used on link ring%d_addr by node '%s'", ea, el, e.Name)
 				}
 			}
 		}
-		if !clusterLinks[l] {
-			return r.fail(255, "corosync: link %d specified for new node doesn't exist in cluster config", l)
+	}
+	if len(links) > 0 { // step 6
+		for l := 0; l <= 7; l++ {
+			if clusterLinks[l] && links[l] == "" {
+				return "", fmt.Errorf("corosync: link %d exists in cluster config but wasn't specified for new node", l)
+			}
+			if !clusterLinks[l] && links[l] != "" {
+				return "", fmt.Errorf("corosync: link %d specified for new node doesn't exist in cluster config", l)
+			}
+		}
+	} else { // step 7
+		if q.newNodeIP == "" {
+			return "", fmt.Errorf("no links and no fallback ip (new_node_ip) given, cannot join cluster")
+		}
+		if len(clusterLinks) != 1 {
+			return "", fmt.Errorf("no links given but multiple links found on other nodes, fallback only supported on single-link clusters")
+		}
+		links = map[int]string{}
+		for l := range clusterLinks {
+			links[l] = q.newNodeIP
 		}
 	}
-	for l := range clusterLinks {
-		if _, ok := links[l]; !ok {
-			return r.fail(255, "corosync: link %d exists in cluster config but wasn't specified for new node", l)
-		}
-	}
-	nodeid, votes := opts["nodeid"], opts["votes"]
+	nodeid, votes := q.nodeid, q.votes
 	nl := cfg.Main.Section("nodelist")
 	var keep []*corosync.Section
 	for _, s := range nl.List("node") {
@@ -222,10 +263,10 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 		if votes == "" {
 			votes = oldVotes
 		}
-		if nodeid != oldID || votes != oldVotes || opts["force"] != "1" {
-			return r.fail(255, "can't add existing node '%s'", name)
+		if nodeid != oldID || votes != oldVotes || !q.force {
+			return "", fmt.Errorf("can't add existing node '%s'", name)
 		}
-		r.outf("forcing overwrite of configured node '%s'\n", name)
+		out += fmt.Sprintf("forcing overwrite of configured node '%s'\n", name)
 	}
 	if nodeid == "" {
 		used := map[int]bool{}
@@ -241,13 +282,19 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 	if votes == "" {
 		votes = "1"
 	}
+	// gen_local_dirs (step 11); the peer's own key is already merged.
+	for _, sub := range nodeSubdirs {
+		if perr := m.mkdir(n, nodesDir+"/"+name+"/"+sub, true); perr != nil {
+			return out, fmt.Errorf("unable to create directory '%s' - %v", nodesDir+"/"+name+"/"+sub, perr.err)
+		}
+	}
 	ns := corosync.NewSection()
 	ns.Set("name", name)
 	ns.Set("nodeid", nodeid)
 	if votes != "0" { // quorum_votes only when non-zero (step 10)
 		ns.Set("quorum_votes", votes)
 	}
-	var ls []int
+	ls = ls[:0]
 	for l := range links {
 		ls = append(ls, l)
 	}
@@ -257,7 +304,7 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 	}
 	nl.SetList("node", append(keep, ns))
 	if err := m.atomicWriteConf(n, cfg); err != nil {
-		return r.fail(255, "%v", err)
+		return out, err
 	}
-	return r
+	return out, nil
 }

@@ -36,6 +36,24 @@
 //     the legacy priv/known_hosts and priv/lock with deterministic fake
 //     keys (§9). Cluster locks (§6.6): mkdir of priv/lock/<id> acquires
 //     (EEXIST while held, expired after 120 s by Clock), rmdir releases.
+//   - Standalone machines (AddNode + PowerOn, reference §5.3, §6.2): pmxcfs
+//     in local mode with its own DB, always quorate, given nodes/<self>/,
+//     its certificate and its root key by the `pvecm updatecerts --silent`
+//     pve-cluster runs after starting; corosync skipped for want of
+//     /etc/corosync/corosync.conf (ConditionPathExists). AddGuest on such a
+//     machine writes into its own DB.
+//   - Joining (pvecm add, API mode, reference §2.9, §3.2; cmd_pvecm_add.go):
+//     assert_joinable, the login (root@pam password RootPassword, the
+//     peer's certificate fingerprint), the peer's addnode (§2.6: expected
+//     votes rise at once), finish_join (authkey and corosync.conf written,
+//     old DB backed up and dropped, corosync and pve-cluster started, the
+//     cluster DB synced in), then node files, a new certificate generation
+//     (CertGeneration; OnCertChange tells simnet) and the merged root key,
+//     with pvecm's exact output lines; exit 0 once the worker started, even
+//     when it failed (§3).
+//   - Certificates: each node has a fake pve-ssl.pem per generation; its
+//     fingerprint is Fingerprints[node] when set (simnet), else the fake
+//     certificate's SHA-256.
 //   - Guests (nodes/<n>/qemu-server|lxc/<vmid>.conf), HA resources and
 //     groups and replication jobs as section-config files, with the
 //     helpers AddGuest, AddHAGroup, AddHAResource, AddReplication.
@@ -50,9 +68,10 @@
 //     are kept.
 //   - The command surface of clusters/commands.go plus systemctl,
 //     corosync-quorumtool, corosync-cmapctl, corosync-cfgtool, pvecm
-//     status/nodes/expected/apiver/addnode/delnode, cat, cp (-a/-r/-p),
-//     mv, mkdir (-p), rmdir, rm (-rf), ls (-1), sha256sum, journalctl and
-//     hostname with GNU coreutils' wording, behind a tiny shell (shell.go).
+//     status/nodes/expected/apiver/addnode/delnode/add, cat, cp (-a/-r/-p),
+//     mv, mkdir (-p), rmdir, rm (-rf), ls (-1), sha256sum, journalctl,
+//     hostname and `ip -o addr show` (iproute2's one-line layout) with GNU
+//     coreutils' wording, behind a tiny shell (shell.go).
 //   - The read-only API endpoints quorate uses (api.go, shared.go:
 //     /cluster/resources, /cluster/ha/resources, /cluster/ha/groups,
 //     /cluster/replication).
@@ -80,8 +99,8 @@
 //     entry; mv renames files only. An expired lock is taken over by the
 //     next mkdir (real pmxcfs deletes it when a waiter touches it); nobody
 //     waits for a lock: a held one fails at once. pvecm updatecerts at
-//     pve-cluster start is not run, so a node added later (AddNode) has no
-//     nodes/<name>/ unless the scenario creates it. The cluster log and
+//     pve-cluster start is run only in local mode (a cluster member's
+//     nodes/<name>/ comes from NewCluster or its join). The cluster log and
 //     pmxcfs -l are not modelled. ls sorts bytewise (C locale).
 //   - Guests do not run: /cluster/resources reports "running" when the
 //     guest's node is online, else "unknown"; no storage or SDN entries.
@@ -93,10 +112,18 @@
 //     pveproxy depends on pmxcfs and would not answer); /cluster/status
 //     always reports ip (the host IP) for known machines; /nodes has no RRD
 //     statistics; node order is reverse nodeid order (real: Perl hash order).
-//   - pvecm add/create/updatecerts/qdevice are not implemented; addnode and
-//     delnode take the file-corosync_conf lock and change corosync.conf
-//     only (addnode creates no /etc/pve/nodes entry or SSH keys; delnode,
-//     like the real one, cleans nothing up, reference §2.7); no cluster log.
+//   - pvecm create/updatecerts/qdevice and `pvecm add --use_ssh` are not
+//     implemented. pvecm add is instant: no 3 s 401 delay, and when the
+//     joined node is not quorate right after its start the worker fails
+//     where the real one waits forever ("waiting for quorum...OK" is always
+//     printed whole, although a real node that is quorate at once prints
+//     nothing); its backup file is a gzip of a listing, not SQL; a wrong
+//     password gives "401 authentication failure" (the login's status line,
+//     as pveproxy sets it); connection failures are LWP's "500 Can't connect
+//     to HOST:8006 (...)" with a representative reason. addnode and delnode
+//     take the file-corosync_conf lock; addnode creates nodes/<name>/
+//     (gen_local_dirs) and changes corosync.conf; delnode, like the real
+//     one, cleans nothing up (reference §2.7); no cluster log.
 //   - Journal lines are representative, not byte-identical to corosync
 //     3.1.7's in every case (the CMAP, CFG, reload and membership lines
 //     quoted by the reference are exact).

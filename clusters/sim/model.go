@@ -43,16 +43,34 @@ type Model struct {
 	FailAPI func(node, method, path string) (status int, body []byte, handled bool)
 
 	// Fingerprints maps node name to its HTTPS certificate fingerprint, as
-	// reported in pve_fp (/cluster/config/join) and ssl_fingerprint (/nodes).
-	// simnet fills it; a missing entry reports "".
+	// reported in pve_fp (/cluster/config/join) and ssl_fingerprint (/nodes)
+	// and checked by pvecm add. simnet fills it; a node without an entry
+	// reports the fingerprint of the model's own fake certificate (see
+	// CertGeneration).
 	Fingerprints map[string]string
 
+	// RootPassword is root@pam's password on every machine, checked by the
+	// API login of pvecm add. Empty means none was set: every login fails.
+	// Set it before use, or with SetRootPassword.
+	RootPassword string
+
+	// OnCertChange, when set, is called with a node's name after its HTTPS
+	// certificate was regenerated (pvecm add, reference §1.1, §9), once the
+	// model's lock is released and before the Exec that caused it returns,
+	// so the caller (simnet) can issue and serve a new certificate and update
+	// Fingerprints. Set it with SetOnCertChange once the model is in use.
+	OnCertChange func(node string)
+
 	mu      sync.Mutex
-	name    string
-	nodes   map[string]*node
-	order   []string // insertion order, for the unsorted API orders
-	ringSeq uint64
-	pidSeq  int
+	certGen map[string]int // certificate generation per node (0 = as installed)
+	// certChanged lists nodes whose certificate changed during the current
+	// Exec; Exec calls OnCertChange for them after unlocking.
+	certChanged []string
+	name        string
+	nodes       map[string]*node
+	order       []string // insertion order, for the unsorted API orders
+	ringSeq     uint64
+	pidSeq      int
 
 	// settled is true when the last change ended with a settle that reached
 	// a fixed point and nothing changed since (see commit): settling again
@@ -97,6 +115,7 @@ type node struct {
 	units   map[string]string // systemd state per unit
 	journal []journalLine     // this boot only (journalctl -b)
 	ifaces  map[string]bool   // addresses configured on the machine
+	ifList  []string          // the same, in configuration order (ip addr)
 }
 
 func (m *Model) now() time.Time {
@@ -140,16 +159,21 @@ func (m *Model) addNode(s NodeSpec) *node {
 		units:  map[string]string{unitCorosync: "inactive", unitPVECluster: "inactive"},
 		ifaces: map[string]bool{},
 	}
-	if s.Interfaces == nil {
-		for _, a := range s.Addrs {
-			n.ifaces[a] = true
-		}
+	addrs := s.Interfaces
+	if addrs == nil {
+		// The host IP first (the management interface), then the ring
+		// addresses by link number.
 		if s.HostIP != "" {
-			n.ifaces[s.HostIP] = true
+			addrs = append(addrs, s.HostIP)
+		}
+		for l := 0; l <= 7; l++ {
+			if a, ok := s.Addrs[l]; ok {
+				addrs = append(addrs, a)
+			}
 		}
 	}
-	for _, a := range s.Interfaces {
-		n.ifaces[a] = true
+	for _, a := range addrs {
+		n.addIface(a)
 	}
 	for _, d := range []string{"/", "/etc", "/etc/corosync", "/etc/pve", "/var", "/var/lib",
 		"/var/lib/pve-cluster", "/var/lib/corosync", "/root", "/tmp"} {
@@ -188,9 +212,18 @@ func (m *Model) AddInterface(node, addr string) {
 	defer m.mu.Unlock()
 	if n := m.nodes[node]; n != nil {
 		m.settled = false
-		n.ifaces[addr] = true
+		n.addIface(addr)
 		m.commit()
 	}
+}
+
+// addIface configures addr on the machine unless it already is.
+func (n *node) addIface(addr string) {
+	if addr == "" || n.ifaces[addr] {
+		return
+	}
+	n.ifaces[addr] = true
+	n.ifList = append(n.ifList, addr)
 }
 
 // ClusterName returns the name the cluster was created with.
@@ -346,12 +379,21 @@ func (m *Model) Exec(name, cmd string, stdin []byte) (stdout, stderr []byte, cod
 		}
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	n := m.nodes[name]
 	if n == nil || !n.powered {
+		m.mu.Unlock()
 		return nil, []byte(fmt.Sprintf("ssh: connect to host %s port 22: No route to host\n", name)), 255
 	}
-	return m.runLine(n, cmd, stdin)
+	stdout, stderr, code = m.runLine(n, cmd, stdin)
+	changed, hook := m.certChanged, m.OnCertChange
+	m.certChanged = nil
+	m.mu.Unlock()
+	if hook != nil {
+		for _, nm := range changed {
+			hook(nm)
+		}
+	}
+	return stdout, stderr, code
 }
 
 // API answers GET path (the part after /api2/json) on a node's pveproxy as

@@ -100,6 +100,9 @@ func (m *Model) startPmxcfs(n *node) {
 	}
 	m.sdLog(n, unitPVECluster, "Started "+unitDescription(unitPVECluster)+".")
 	n.units[unitPVECluster] = "active"
+	if n.cfs.local {
+		_ = m.updateNodeFiles(n, false) // ExecStartPost: pvecm updatecerts --silent
+	}
 	if !n.cfs.local {
 		m.copyRule(n, true)
 	}

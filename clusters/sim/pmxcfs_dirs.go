@@ -141,7 +141,7 @@ func addNodeLayout(d *pveDB, name string, t time.Time) {
 	for _, sub := range nodeSubdirs {
 		d.mkdirAll(base+"/"+sub, t)
 	}
-	d.files[base+"/pve-ssl.pem"] = []byte(fakePEM(name))
+	d.files[base+"/pve-ssl.pem"] = []byte(certPEM(name, 0))
 	d.files[base+"/ssh_known_hosts"] = []byte(name + " " + SSHHostKey(name) + "\n")
 }
 
@@ -169,10 +169,3 @@ func SSHHostKey(name string) string { return fakeRSA("host:" + name) }
 // "ssh-rsa AAAA..."; /etc/pve/priv/authorized_keys holds it followed by
 // " root@NAME" (reference §9).
 func RootSSHKey(name string) string { return fakeRSA("root:" + name) }
-
-// fakePEM is a placeholder certificate: PEM armour around text that is not
-// DER (nothing in the simulator parses it).
-func fakePEM(name string) string {
-	body := base64.StdEncoding.EncodeToString([]byte("simulated pve-ssl certificate for " + name))
-	return "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n"
-}

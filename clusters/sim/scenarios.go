@@ -42,7 +42,11 @@ func ScenarioNames() []string {
 //     "add-link" (pve1..pve3, add link 1 priority 10 on 10.20.20.N),
 //     "remove-link" (pve1..pve3 on links 0 and 1, keep 0), "votes" (pve1
 //     gets 2 votes) and "lagging-runtime" (pve3 cut while pve1 edited,
-//     healed: pve3 runs v3 under v4 files; declared as it is).
+//     healed: pve3 runs v3 under v4 files; declared as it is);
+//   - with a joiner (scenarios_join.go): "join-member" (lab pve1..pve3 v4
+//     running; pve4 standalone and powered on, host IP 192.0.2.4, also
+//     configured on 10.10.10.4; declared with nodeid 4, link0 10.10.10.4)
+//     and "join-would-lose-quorum" (the same with pve3 powered off).
 func Scenario(name string) (*Model, error) {
 	f, ok := scenarios[name]
 	if !ok {

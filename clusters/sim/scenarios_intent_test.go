@@ -40,6 +40,8 @@ func TestScenarios_Declaration(t *testing.T) {
 		{"remove-link", "link 0 pri 0\npve1/1 v1 0=10.10.10.1\npve2/2 v1 0=10.10.10.2\npve3/3 v1 0=10.10.10.3\nremoveAbsentMembers false"},
 		{"votes", "link 0 pri 0\npve1/1 v2 0=10.10.10.1\npve2/2 v1 0=10.10.10.2\npve3/3 v1 0=10.10.10.3\nremoveAbsentMembers false"},
 		{"lagging-runtime", "link 0 pri 0\npve1/1 v1 0=10.10.10.1\npve2/2 v1 0=10.10.10.2\npve3/3 v1 0=10.10.10.3\nremoveAbsentMembers false"},
+		{"join-member", "link 0 pri 0\npve1/1 v1 0=10.10.10.1\npve2/2 v1 0=10.10.10.2\npve3/3 v1 0=10.10.10.3\npve4/4 v1 0=10.10.10.4\nremoveAbsentMembers false"},
+		{"join-would-lose-quorum", "link 0 pri 0\npve1/1 v1 0=10.10.10.1\npve2/2 v1 0=10.10.10.2\npve3/3 v1 0=10.10.10.3\npve4/4 v1 0=10.10.10.4\nremoveAbsentMembers false"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -57,10 +57,10 @@ func partsString(parts [][]*node) string {
 // addresses, so a replaced runtime config shows).
 func fingerprint(m *Model) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ringSeq %d pidSeq %d\n", m.ringSeq, m.pidSeq)
+	fmt.Fprintf(&b, "ringSeq %d pidSeq %d certGen %v certChanged %v fingerprints %v\n", m.ringSeq, m.pidSeq, m.certGen, m.certChanged, m.Fingerprints)
 	for _, n := range m.sortedNodes() {
 		fmt.Fprintf(&b, "%s powered %v cut %v units %v\n", n.spec.Name, n.powered, n.cut, n.units)
-		fmt.Fprintf(&b, "%s files %q dirs %v ifaces %v\n", n.spec.Name, n.files, n.dirs, n.ifaces)
+		fmt.Fprintf(&b, "%s files %q dirs %v ifaces %v %v\n", n.spec.Name, n.files, n.dirs, n.ifaces, n.ifList)
 		if n.db != nil {
 			fmt.Fprintf(&b, "%s db v%d %v %q dirs %v\n", n.spec.Name, n.db.version, n.db.mtime, n.db.files, n.db.dirs)
 		}
@@ -130,6 +130,11 @@ func TestRunLine_ReadOnlySkipsSettle(t *testing.T) {
 		{"rm -rf", "rm -rf /etc/pve/nodes/pve3", false},
 		{"cp -a", "cp -a /etc/pve/nodes/pve3 /tmp/pve3", false},
 		{"pvecm delnode", "pvecm delnode pve3", false},
+		{"ip -o addr show", "ip -o addr show", true},
+		{"ip unsupported form", "ip addr add 10.0.0.1/24 dev eth0", true},
+		{"pvecm add", "pvecm add pve2 --link0 10.10.10.1", false},
+		{"pvecm add bad args", "pvecm add", false},
+		{"pvecm addnode", "pvecm addnode pve9 --link0 10.10.10.9", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,11 +30,21 @@ var guestDirs = map[string]string{"qemu": "qemu-server", "lxc": "lxc"}
 // cluster mode and quorate, as one model operation; it fails when there is
 // none, as every write to /etc/pve would.
 func (m *Model) writeShared(write func(n *node) error) error {
+	return m.writeSharedFor("", write)
+}
+
+// writeSharedFor is writeShared, except that when the machine named owner is
+// standalone (powered, pmxcfs in local mode) the write goes into its own DB:
+// its /etc/pve is not the cluster's (reference §6.2).
+func (m *Model) writeSharedFor(owner string, write func(n *node) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.settled = false
 	defer m.commit()
 	m.settle()
+	if o := m.nodes[owner]; o != nil && o.powered && o.cfs != nil && o.cfs.local {
+		return write(o)
+	}
 	for _, n := range m.sortedNodes() {
 		if n.powered && n.cfs != nil && !n.cfs.local && n.cfs.quorate {
 			return write(n)
@@ -50,13 +60,15 @@ func sharedErr(n *node, p string, err error) error {
 
 // AddGuest creates guest vmid of type typ ("qemu" or "lxc") on node name: the
 // file /etc/pve/nodes/NAME/qemu-server/VMID.conf (or lxc/VMID.conf), written
-// through a quorate node. The VMID must be unused in the cluster.
+// through a quorate node. The VMID must be unused in the cluster. On a
+// standalone machine (powered on, pmxcfs in local mode) it goes into the
+// machine's own DB, and the VMID must be unused there.
 func (m *Model) AddGuest(name string, vmid int, typ string) error {
 	sub, ok := guestDirs[typ]
 	if !ok {
 		return fmt.Errorf("sim: AddGuest: type %q is not qemu or lxc", typ)
 	}
-	return m.writeShared(func(n *node) error {
+	return m.writeSharedFor(name, func(n *node) error {
 		for _, g := range m.guests(n) {
 			if g.VMID == vmid {
 				return fmt.Errorf("sim: AddGuest: VMID %d already exists (%s on %s)", vmid, g.Type, g.Node)

@@ -135,6 +135,7 @@ var commands map[string]commandFunc
 func init() {
 	commands = map[string]commandFunc{
 		"hostname":            cmdHostname,
+		"ip":                  cmdIP,
 		"systemctl":           cmdSystemctl,
 		"corosync-quorumtool": cmdQuorumtool,
 		"corosync-cmapctl":    cmdCmapctl,
@@ -211,7 +212,7 @@ func readOnlyCmd(c simpleCmd) bool {
 		return false
 	}
 	switch c.args[0] {
-	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls":
+	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls", "ip":
 		return true
 	case "systemctl":
 		return len(c.args) >= 2 && c.args[1] == "is-active"

@@ -24,10 +24,13 @@ const configHeader = `# Written by ` + "`quorate sim serve`" + ` (clusters/simne
 
 // WriteConfig writes decl as a YAML declaration at path, pointing it at this
 // simulator: spec.access uses token root@pam!quorate with secretFile
-// token.secret and SSH user root with id_ed25519 and known_hosts, and every
-// member that simnet serves gets management host 127.0.0.1, its API and SSH
-// ports and its certificate fingerprint. Members simnet does not serve are
-// written as given. The three access files are written into path's
+// token.secret, rootPassword from the file root.password (and a Backend that
+// is a RootPasswordBackend is told that password, so joins can log in), and
+// SSH user root with id_ed25519 and known_hosts, and every
+// member that simnet serves (a joiner not yet in the cluster included) gets
+// management host 127.0.0.1, its API and SSH ports and its current
+// certificate fingerprint. Members simnet does not serve are written as
+// given. The access files are written into path's
 // directory (paths in the YAML are relative to it), replacing older copies.
 // Empty apiVersion, kind and metadata.name are filled in.
 func (s *Server) WriteConfig(path string, decl api.Cluster) error {
@@ -38,7 +41,7 @@ func (s *Server) WriteConfig(path string, decl api.Cluster) error {
 	for _, f := range []struct {
 		name string
 		mode os.FileMode
-	}{{ClientKeyFile, 0o600}, {ClientKeyFile + ".pub", 0o644}, {TokenFile, 0o600}} {
+	}{{ClientKeyFile, 0o600}, {ClientKeyFile + ".pub", 0o644}, {TokenFile, 0o600}, {RootPasswordFile, 0o600}} {
 		if err := s.copyInto(dir, f.name, f.mode); err != nil {
 			return err
 		}
@@ -61,12 +64,16 @@ func (s *Server) WriteConfig(path string, decl api.Cluster) error {
 	acc.SSH.User = "root"
 	acc.SSH.PrivateKeyFile = ClientKeyFile
 	acc.SSH.KnownHostsFile = KnownHostsFile
+	acc.RootPassword = &api.SecretRef{File: RootPasswordFile}
+	if pb, ok := s.b.(RootPasswordBackend); ok {
+		pb.SetRootPassword(s.mat.rootPassword)
+	}
 	// Copy the members so the caller's slice is not modified.
 	decl.Spec.Members = append([]api.Member(nil), decl.Spec.Members...)
 	for i := range decl.Spec.Members {
 		m := &decl.Spec.Members[i]
 		if n := s.nodes[m.Name]; n != nil {
-			m.Management = api.Management{Host: "127.0.0.1", APIPort: n.apiPort, SSHPort: n.sshPort, Fingerprint: n.mat.fingerprint}
+			m.Management = api.Management{Host: "127.0.0.1", APIPort: n.apiPort, SSHPort: n.sshPort, Fingerprint: s.fingerprint(n)}
 		}
 	}
 

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -28,24 +29,32 @@ import (
 // Files kept in Options.Dir. They are created when missing and reused when
 // present, so fingerprints and host keys stay the same across restarts.
 const (
-	ClientKeyFile  = "id_ed25519"   // the only key the SSH servers accept (user root)
-	TokenFile      = "token.secret" // the API token's secret, one line
-	TokenID        = "root@pam!quorate"
-	caCertFile     = "pve-root-ca.pem"
-	caKeyFile      = "pve-root-ca.key"
-	nodesDir       = "nodes"
-	nodeCertFile   = "pve-ssl.pem"
-	nodeKeyFile    = "pve-ssl.key"
-	nodeSSHKeyFile = "ssh_host_ed25519_key"
+	ClientKeyFile = "id_ed25519"   // the only key the SSH servers accept (user root)
+	TokenFile     = "token.secret" // the API token's secret, one line
+	TokenID       = "root@pam!quorate"
+	// RootPasswordFile holds root@pam's password (one line), which pvecm add
+	// logs in with (reference §2.9); the model is told it by WriteConfig.
+	RootPasswordFile = "root.password"
+	caCertFile       = "pve-root-ca.pem"
+	caKeyFile        = "pve-root-ca.key"
+	nodesDir         = "nodes"
+	nodeCertFile     = "pve-ssl.pem"
+	nodeKeyFile      = "pve-ssl.key"
+	nodeSSHKeyFile   = "ssh_host_ed25519_key"
 )
 
 // material is everything cryptographic the servers need.
 type material struct {
-	clientKey ssh.PublicKey
-	secret    string
-	nodes     map[string]*nodeMaterial
+	clientKey    ssh.PublicKey
+	secret       string
+	rootPassword string
+	ca           *x509.Certificate // signs new leaves (RenewCert)
+	caKey        any
+	nodes        map[string]*nodeMaterial
 }
 
+// nodeMaterial is one node's keys. cert and fingerprint change when the node
+// gets a new certificate: read and write them under Server.certMu.
 type nodeMaterial struct {
 	cert        tls.Certificate
 	fingerprint string // colon hex, as Proxmox shows it
@@ -68,7 +77,11 @@ func loadMaterial(dir string, nodes []string) (*material, error) {
 	if err := writeIfMissing(filepath.Join(dir, ClientKeyFile+".pub"), ssh.MarshalAuthorizedKey(clientSigner.PublicKey()), 0o644); err != nil {
 		return nil, err
 	}
-	secret, err := loadOrCreateSecret(filepath.Join(dir, TokenFile))
+	secret, err := loadOrCreateSecret(filepath.Join(dir, TokenFile), newUUID)
+	if err != nil {
+		return nil, err
+	}
+	rootPassword, err := loadOrCreateSecret(filepath.Join(dir, RootPasswordFile), newPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +93,8 @@ func loadMaterial(dir string, nodes []string) (*material, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &material{clientKey: clientSigner.PublicKey(), secret: secret, nodes: map[string]*nodeMaterial{}}
+	m := &material{clientKey: clientSigner.PublicKey(), secret: secret, rootPassword: rootPassword,
+		ca: ca, caKey: caKey, nodes: map[string]*nodeMaterial{}}
 	for _, name := range nodes {
 		if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
 			return nil, fmt.Errorf("simnet: node name %q cannot name a directory", name)
@@ -107,12 +121,9 @@ func loadMaterial(dir string, nodes []string) (*material, error) {
 		if err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(leaf.Raw)
-		m.nodes[name] = &nodeMaterial{
-			cert:        tls.Certificate{Certificate: [][]byte{leaf.Raw, ca.Raw}, PrivateKey: leafKey, Leaf: leaf},
-			fingerprint: pveapi.FormatFingerprint(sum[:]),
-			hostKey:     host,
-		}
+		nm := &nodeMaterial{hostKey: host}
+		nm.setLeaf(leaf, leafKey, ca)
+		m.nodes[name] = nm
 	}
 	return m, nil
 }
@@ -148,7 +159,15 @@ func loadOrCreateKey(path string, gen func() (any, error)) (any, error) {
 	return k, writeIfMissing(path, pem.EncodeToMemory(blk), 0o600)
 }
 
-func loadOrCreateSecret(path string) (string, error) {
+// setLeaf makes leaf (with its key, chained to ca) the node's certificate.
+func (nm *nodeMaterial) setLeaf(leaf *x509.Certificate, key any, ca *x509.Certificate) {
+	sum := sha256.Sum256(leaf.Raw)
+	nm.cert = tls.Certificate{Certificate: [][]byte{leaf.Raw, ca.Raw}, PrivateKey: key, Leaf: leaf}
+	nm.fingerprint = pveapi.FormatFingerprint(sum[:])
+}
+
+// loadOrCreateSecret reads a one-line secret, or creates it with gen.
+func loadOrCreateSecret(path string, gen func() (string, error)) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		s := strings.TrimSpace(string(b))
@@ -160,14 +179,31 @@ func loadOrCreateSecret(path string) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
+	s, err := gen()
+	if err != nil {
+		return "", err
+	}
+	return s, writeIfMissing(path, []byte(s+"\n"), 0o600)
+}
+
+// newUUID returns a version 4 UUID, the form PVE token secrets take.
+func newUUID() (string, error) {
 	var u [16]byte
 	if _, err := rand.Read(u[:]); err != nil {
 		return "", err
 	}
-	u[6] = u[6]&0x0f | 0x40 // a version 4 UUID, the form PVE token secrets take
+	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	s := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-	return s, writeIfMissing(path, []byte(s+"\n"), 0o600)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]), nil
+}
+
+// newPassword returns 24 random URL-safe characters.
+func newPassword() (string, error) {
+	var b [18]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 func loadOrCreateCert(path string, gen func() ([]byte, error)) (*x509.Certificate, error) {

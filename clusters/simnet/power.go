@@ -36,7 +36,7 @@ type simNode struct {
 
 	// Guarded by Server.mu.
 	on    bool
-	api   *http.Server
+	api   *http.Server // nil while off (or after a failed API restart)
 	sshLn net.Listener
 
 	connMu   sync.Mutex
@@ -63,6 +63,11 @@ func (s *Server) Sync() error {
 			}
 		case !want && n.on:
 			n.down()
+		case want && n.on && n.api == nil:
+			// A certificate renewal could not reopen the API port.
+			if err := s.upAPI(n); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
 	return first
@@ -93,35 +98,51 @@ func (s *Server) watch() {
 
 // up opens n's listeners. Caller holds s.mu.
 func (s *Server) up(n *simNode) error {
-	apiLn, err := net.Listen("tcp", loopback(n.apiPort))
-	if err != nil {
-		return fmt.Errorf("simnet: node %s: API port: %w", n.name, err)
+	if err := s.upAPI(n); err != nil {
+		return err
 	}
 	sshLn, err := net.Listen("tcp", loopback(n.sshPort))
 	if err != nil {
-		apiLn.Close()
+		n.api.Close()
+		n.api = nil
 		return fmt.Errorf("simnet: node %s: SSH port: %w", n.name, err)
-	}
-	n.api = &http.Server{
-		Handler:           s.apiHandler(n.name),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{n.mat.cert}, MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0), // TLS handshake noise from pin mismatches
-		BaseContext:       func(net.Listener) context.Context { return context.Background() },
 	}
 	n.sshLn = &gate{Listener: sshLn, open: func() bool { return s.powered(n.name) }}
 	n.on = true
-	api := n.api
-	gated := &gate{Listener: apiLn, open: func() bool { return s.powered(n.name) }}
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		_ = api.ServeTLS(gated, "", "")
-	}()
+	s.wg.Add(1)
 	go func(ln net.Listener) {
 		defer s.wg.Done()
 		s.serveSSH(n, ln)
 	}(n.sshLn)
+	return nil
+}
+
+// upAPI opens n's HTTPS listener and server (n.api). The certificate is
+// looked up per handshake, so a renewed one is served at once. Caller
+// holds s.mu.
+func (s *Server) upAPI(n *simNode) error {
+	apiLn, err := net.Listen("tcp", loopback(n.apiPort))
+	if err != nil {
+		return fmt.Errorf("simnet: node %s: API port: %w", n.name, err)
+	}
+	n.api = &http.Server{
+		Handler: s.apiHandler(n.name),
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				c := s.cert(n)
+				return &c, nil
+			}},
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0), // TLS handshake noise from pin mismatches
+		BaseContext:       func(net.Listener) context.Context { return context.Background() },
+	}
+	api := n.api
+	gated := &gate{Listener: apiLn, open: func() bool { return s.powered(n.name) }}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = api.ServeTLS(gated, "", "")
+	}()
 	return nil
 }
 
@@ -131,7 +152,10 @@ func (n *simNode) down() {
 		return
 	}
 	n.on = false
-	n.api.Close() // listener and every connection
+	if n.api != nil {
+		n.api.Close() // listener and every connection
+		n.api = nil
+	}
 	n.sshLn.Close()
 	n.connMu.Lock()
 	for c := range n.sshConns {

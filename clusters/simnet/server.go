@@ -72,8 +72,11 @@ type Server struct {
 	order []string
 	nodes map[string]*simNode
 
-	mu     sync.Mutex // serialises power transitions and Close
+	mu     sync.Mutex // serialises power transitions, certificate renewals and Close
 	closed bool
+	// certMu guards every node's cert and fingerprint (RenewCert changes
+	// them while handshakes and Node calls read them).
+	certMu sync.RWMutex
 	kick   chan struct{}
 	done   chan struct{}
 	wg     sync.WaitGroup
@@ -123,6 +126,7 @@ func Start(b Backend, opts Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	s.attachCerts()
 	s.wg.Add(1)
 	go s.watch()
 	return s, nil
@@ -166,20 +170,25 @@ func (s *Server) Node(name string) NodeEndpoint {
 		APIURL:      "https://" + loopback(n.apiPort),
 		APIPort:     n.apiPort,
 		SSHPort:     n.sshPort,
-		Fingerprint: n.mat.fingerprint,
+		Fingerprint: s.fingerprint(n),
 		SSHHostKey:  n.mat.hostKey.PublicKey(),
 	}
 }
 
-// Fingerprints maps every node to its HTTPS certificate fingerprint (for the
-// model's pve_fp answers).
+// Fingerprints maps every node to its current HTTPS certificate fingerprint
+// (for the model's pve_fp answers); RenewCert changes a node's.
 func (s *Server) Fingerprints() map[string]string {
+	s.certMu.RLock()
+	defer s.certMu.RUnlock()
 	out := make(map[string]string, len(s.nodes))
 	for name, n := range s.nodes {
 		out[name] = n.mat.fingerprint
 	}
 	return out
 }
+
+// RootPassword returns root@pam's password kept in Dir (RootPasswordFile).
+func (s *Server) RootPassword() string { return s.mat.rootPassword }
 
 // Dir returns the directory holding the key material.
 func (s *Server) Dir() string { return s.opts.Dir }
@@ -198,6 +207,7 @@ func (s *Server) Close() error {
 		s.nodes[name].down()
 	}
 	s.mu.Unlock()
+	s.detachCerts() // outside s.mu: it takes the Backend's lock
 	s.wg.Wait()
 	s.cleanup()
 	return nil

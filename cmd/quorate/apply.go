@@ -28,7 +28,7 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlags("apply", stderr)
 	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
 	planFile := fs.String("plan", "", "carry out this saved plan (from `quorate plan --out`)")
-	stateDir := fs.String("state-dir", defaultStateDir(), "where the controller keeps its backups")
+	stateDir := stateDirFlag(fs)
 	settle := fs.Duration("settle", 90*time.Second, "how long to wait for an action's postconditions")
 	if err := fs.Parse(args); err != nil {
 		return exitError
@@ -41,12 +41,13 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitError
 	}
-	remote, err := clusters.Connect(decl)
+	remote, err := connect(decl, *stateDir)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
 	defer remote.Close()
+	defer printPinNotes(stderr, remote)
 	a := applier{decl: decl, remote: remote, stateDir: *stateDir, settle: *settle, stdout: stdout, stderr: stderr}
 	if *planFile != "" {
 		cs, err := readPlan(*planFile)

@@ -47,9 +47,29 @@ func load(path string, stderr io.Writer) (*api.Cluster, bool) {
 	return c, true
 }
 
+// connect prepares the clients, using the certificate fingerprints learned
+// into stateDir (clusters.ConnectOptions.Pins).
+func connect(decl *api.Cluster, stateDir string) (*clusters.Remote, error) {
+	return clusters.Connect(decl, clusters.ConnectOptions{Pins: &state.PinStore{Dir: stateDir}})
+}
+
+// stateDirFlag adds --state-dir with the default every command shares.
+func stateDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("state-dir", defaultStateDir(), "where the controller keeps its backups and learned certificate fingerprints")
+}
+
+// printPinNotes tells the operator which members quorate reaches with a
+// learned fingerprint instead of the declared one. They go to stderr so that
+// JSON output stays parseable.
+func printPinNotes(w io.Writer, remote *clusters.Remote) {
+	for _, n := range remote.PinNotes() {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
 // observe connects and takes one observation.
-func observe(ctx context.Context, decl *api.Cluster) (*clusters.Remote, *state.Cluster, error) {
-	remote, err := clusters.Connect(decl)
+func observe(ctx context.Context, decl *api.Cluster, stateDir string) (*clusters.Remote, *state.Cluster, error) {
+	remote, err := connect(decl, stateDir)
 	if err != nil {
 		return nil, nil, err
 	}

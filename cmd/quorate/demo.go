@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/quorate/quorate/clusters"
 	"github.com/quorate/quorate/clusters/sim"
 	"github.com/quorate/quorate/clusters/simnet"
 	"github.com/quorate/quorate/reconciler"
@@ -58,12 +57,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
-	remote, err := clusters.Connect(decl)
+	remote, err := connect(decl, filepath.Join(dir, "state"))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
 	defer remote.Close()
+	defer printPinNotes(stdout, remote)
 
 	heading(stdout, "1. observe")
 	obs, err := remote.Observe(ctx)

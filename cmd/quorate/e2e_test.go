@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,9 +44,24 @@ type result struct {
 	stdout, stderr string
 }
 
+// stateHomes gives each test its own XDG_STATE_HOME, so the binary's default
+// state directory (backups, learned pins) is per test and never the user's.
+var stateHomes sync.Map
+
+func stateHome(t *testing.T) string {
+	t.Helper()
+	if d, ok := stateHomes.Load(t.Name()); ok {
+		return d.(string)
+	}
+	d := t.TempDir()
+	stateHomes.Store(t.Name(), d)
+	return d
+}
+
 func quorate(t *testing.T, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+stateHome(t))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -16,6 +16,7 @@ import (
 func runObserve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("observe", stderr)
 	format := fs.String("o", "text", "output format: text or json")
+	stateDir := stateDirFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -27,12 +28,13 @@ func runObserve(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if !ok {
 		return exitError
 	}
-	remote, obs, err := observe(ctx, decl)
+	remote, obs, err := observe(ctx, decl, *stateDir)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
 	defer remote.Close()
+	defer printPinNotes(stderr, remote)
 	if *format == "json" {
 		return writeJSON(stdout, stderr, obs)
 	}

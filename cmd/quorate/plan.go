@@ -18,6 +18,7 @@ import (
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("plan", stderr)
 	format := fs.String("o", "text", "output format: text or json")
+	stateDir := stateDirFlag(fs)
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when changes are pending, 0 when none")
 	out := fs.String("out", "", "save the plan (JSON) to this file for `quorate apply --plan FILE`")
 	if err := fs.Parse(args); err != nil {
@@ -31,12 +32,13 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
-	remote, obs, err := observe(ctx, decl)
+	remote, obs, err := observe(ctx, decl, *stateDir)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
 	remote.Close()
+	defer printPinNotes(stderr, remote)
 	cs := reconciler.Plan(decl, obs, time.Now())
 	if *out != "" {
 		if code := savePlan(*out, &cs, stderr); code != exitOK {

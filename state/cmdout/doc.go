@@ -11,6 +11,8 @@
 //   - ParseCfgtoolStatus: `corosync-cfgtool -s` (reference §7.6).
 //   - ParseCmapGet, ParseCmapUint: `corosync-cmapctl -g KEY` (reference §7.6).
 //   - ParseServices: `systemctl is-active UNIT...`, one state per line.
+//   - ParseIPAddr: `ip -o addr show`, the addresses a joining node has
+//     (reference §2.9 assert_joinable).
 //   - FindCMAPRejection: corosync's log or journal, searched since its last
 //     start for the CMAP exit line (reference §5.2, corosync-lab.md §2).
 //   - ParseClusterStatus: the JSON body of GET /cluster/status (reference §2.1).

@@ -49,6 +49,9 @@ func FuzzParsers(f *testing.F) {
 		_, _, _, _ = ParseCmapGet(b)
 		_, _ = ParseCmapUint(b)
 		_, _ = ParseServices(b, 2)
+		if addrs, err := ParseIPAddr(b); err == nil && addrs == nil {
+			t.Fatal("ParseIPAddr: nil slice without error")
+		}
 		if st, err := ParseClusterStatus(b); err == nil && (st == nil || st.Nodes == nil) {
 			t.Fatal("ParseClusterStatus: nil without error")
 		}

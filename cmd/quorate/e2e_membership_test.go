@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/quorate/quorate/state"
+)
+
+// Issue #3 "Done when": each story as a scenario on the simulator, through the
+// CLI, against `quorate sim serve` in another process.
+
+func applyConverges(t *testing.T, cfg string) result {
+	t.Helper()
+	r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if again := quorate(t, "plan", "--detailed-exitcode", cfg); again.code != 0 {
+		t.Fatalf("plan after apply: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	return r
+}
+
+func observeJSON(t *testing.T, cfg string) state.Cluster {
+	t.Helper()
+	r := quorate(t, "observe", "-o", "json", cfg)
+	if r.code != 0 {
+		t.Fatalf("observe: %d %s", r.code, r.stderr)
+	}
+	var c state.Cluster
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestE2ERemovePoweredOffMember(t *testing.T) {
+	cfg := serve(t, "--scenario", "remove-member")
+	plan := quorate(t, "plan", "--detailed-exitcode", cfg)
+	if plan.code != 2 || !strings.Contains(plan.stdout, "RemoveMember") || !strings.Contains(plan.stdout, "votes:  before: 3 of 4 votes present, quorum 3 (quorate)") {
+		t.Fatalf("plan: exit %d\n%s%s", plan.code, plan.stdout, plan.stderr)
+	}
+	applyConverges(t, cfg)
+	c := observeJSON(t, cfg)
+	for _, n := range c.Nodes {
+		if strings.Contains(n.ClusterConf.Content, "pve4") {
+			t.Errorf("%s still lists pve4", n.Name)
+		}
+	}
+	if c.Shared == nil || strings.Contains(strings.Join(c.Shared.NodeDirs, ","), "pve4") || strings.Contains(c.Shared.AuthorizedKeys.Content, "root@pve4") {
+		t.Errorf("pve4 not cleaned up: %+v", c.Shared)
+	}
+}
+
+func TestE2EOnlineMemberIsRefused(t *testing.T) {
+	cfg := serve(t, "--scenario", "remove-online")
+	plan := quorate(t, "plan", "--detailed-exitcode", cfg)
+	if plan.code != 2 || !strings.Contains(plan.stdout, "never removes an online node") {
+		t.Fatalf("plan: exit %d\n%s", plan.code, plan.stdout)
+	}
+	r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
+	if r.code != 1 || !strings.Contains(r.stdout, "never removes an online node") {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, n := range observeJSON(t, cfg).Nodes {
+		if !strings.Contains(n.ClusterConf.Content, "name: pve4") {
+			t.Errorf("%s: pve4 was removed", n.Name)
+		}
+	}
+}
+
+func TestE2EMoveRing0(t *testing.T) {
+	cfg := serve(t, "--scenario", "move-ring0")
+	plan := quorate(t, "plan", cfg)
+	if n := len(regexp.MustCompile(`(?m)^\d+\. (AddLink|RemoveLink) link \d`).FindAllString(plan.stdout, -1)); n != 4 {
+		t.Fatalf("plan has %d link steps, want 4:\n%s", n, plan.stdout)
+	}
+	r := applyConverges(t, cfg)
+	if strings.Count(r.stdout, "verified:") != 4 {
+		t.Errorf("apply verified %d actions, want 4:\n%s", strings.Count(r.stdout, "verified:"), r.stdout)
+	}
+	for _, n := range observeJSON(t, cfg).Nodes {
+		if !n.Quorate() || len(n.Links) != 1 || !strings.HasPrefix(n.Links[0].Addr, "10.30.30.") {
+			t.Errorf("%s after the move: quorate %t, links %+v", n.Name, n.Quorate(), n.Links)
+		}
+	}
+}
+
+func TestE2ERedundantLinkAndVotes(t *testing.T) {
+	for _, tc := range []struct{ scenario, want string }{
+		{"add-link", "AddLink link 1"},
+		{"remove-link", "RemoveLink link 1"},
+		{"votes", "SetVotes pve1"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			cfg := serve(t, "--scenario", tc.scenario)
+			plan := quorate(t, "plan", "-o", "json", "--detailed-exitcode", cfg)
+			if plan.code != 2 {
+				t.Fatalf("plan: exit %d\n%s", plan.code, plan.stderr)
+			}
+			var cs struct {
+				Actions []struct {
+					Kind   string `json:"kind"`
+					Target string `json:"target"`
+					Votes  *struct {
+						Before struct{ Expected, Present, Quorum int }
+						After  struct{ Expected, Present, Quorum int }
+					} `json:"votes"`
+				} `json:"actions"`
+			}
+			if err := json.Unmarshal([]byte(plan.stdout), &cs); err != nil {
+				t.Fatal(err)
+			}
+			if len(cs.Actions) != 1 || cs.Actions[0].Kind+" "+cs.Actions[0].Target != tc.want || cs.Actions[0].Votes == nil {
+				t.Fatalf("plan JSON: %s", plan.stdout)
+			}
+			applyConverges(t, cfg)
+		})
+	}
+}
