@@ -121,3 +121,40 @@ func TestE2ERedundantLinkAndVotes(t *testing.T) {
 		})
 	}
 }
+
+func TestE2EJoinMember(t *testing.T) {
+	cfg := serve(t, "--scenario", "join-member")
+	dir := t.TempDir()
+	plan := quorate(t, "plan", "--detailed-exitcode", "--state-dir", dir, cfg)
+	if plan.code != 2 || !strings.Contains(plan.stdout, "JoinMember") || !strings.Contains(plan.stdout, "after:  3 of 4 votes present, quorum 3 (quorate)") {
+		t.Fatalf("plan: exit %d\n%s%s", plan.code, plan.stdout, plan.stderr)
+	}
+	r := quorate(t, "apply", "--auto-approve", "--state-dir", dir, cfg)
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The join regenerated pve4's certificate; quorate learned the new
+	// fingerprint and uses it, telling the operator to update the YAML.
+	again := quorate(t, "plan", "--detailed-exitcode", "--state-dir", dir, cfg)
+	if again.code != 0 || !strings.Contains(again.stderr, "pve4") {
+		t.Fatalf("plan after the join: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	obs := quorate(t, "observe", "-o", "json", "--state-dir", dir, cfg)
+	var c state.Cluster
+	if err := json.Unmarshal([]byte(obs.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range c.Nodes {
+		if !n.Quorate() || n.Quorum.Nodes != 4 {
+			t.Errorf("%s: quorum %+v; want 4 members", n.Name, n.Quorum)
+		}
+	}
+}
+
+func TestE2EJoinThatWouldCostQuorumIsRefused(t *testing.T) {
+	cfg := serve(t, "--scenario", "join-would-lose-quorum")
+	r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
+	if r.code != 1 || !strings.Contains(r.stdout, "joining now would cost quorum") || !strings.Contains(r.stdout, "2 of 4 votes present, quorum 3 (NOT quorate)") {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
