@@ -97,6 +97,34 @@ func CmdJoin(peer, fingerprint string, nodeid, votes int, links map[int]string) 
 	return cmd
 }
 
+// QDevice commands (reference §3.9, §3.10).
+const (
+	// CmdQDeviceInstalled prints the daemon's path; exit 1 when absent.
+	CmdQDeviceInstalled = "command -v corosync-qdevice"
+	// CmdQDeviceService prints corosync-qdevice.service's state.
+	CmdQDeviceService = "systemctl is-active corosync-qdevice"
+	// CmdQDeviceStatus is corosync-qdevice-tool -s (its "State:" line).
+	CmdQDeviceStatus = "corosync-qdevice-tool -s"
+	// CmdQDeviceRemove is `pvecm qdevice remove`.
+	CmdQDeviceRemove = "pvecm qdevice remove"
+)
+
+// CmdQNetdReachable checks TCP 5403 on the qnetd host within 3 seconds
+// (exit 0 when it connects).
+func CmdQNetdReachable(host string) string {
+	return "timeout 3 bash -c " + Quote("</dev/tcp/"+host+"/5403")
+}
+
+// CmdQDeviceSetup is `pvecm qdevice setup HOST [--force]`; HOST must be an
+// IP address (the parameter's format, reference §3.9).
+func CmdQDeviceSetup(host string, force bool) string {
+	cmd := "pvecm qdevice setup " + Quote(host)
+	if force {
+		cmd += " --force"
+	}
+	return cmd
+}
+
 // CmdSetExpected is `pvecm expected N`: runtime-only expected votes (it execs
 // corosync-quorumtool -e N; refused with CS_ERR_INVALID_PARAM below the votes
 // present, reference §3.5).

@@ -48,6 +48,12 @@ const (
 	// ClearExpectedVotes ends an expired override with a reload, which
 	// re-derives expected votes from corosync.conf (reference §7.3).
 	ClearExpectedVotes
+	// SetupQDevice runs `pvecm qdevice setup HOST` (with --force for lms on an
+	// odd node count, reference §3.9).
+	SetupQDevice
+	// RemoveQDevice runs `pvecm qdevice remove` (reference §3.10); done before
+	// members are added or removed (pvecm docs).
+	RemoveQDevice
 	// CleanupRemovedNode archives and removes what delnode leaves behind:
 	// /etc/pve/nodes/NAME, its root key in /etc/pve/priv/authorized_keys and
 	// its lines in /etc/pve/priv/known_hosts (pve-docs "Cleanup Steps After
@@ -69,6 +75,8 @@ var kindNames = map[Kind]string{
 	SetQuorumOptions:     "SetQuorumOptions",
 	SetExpectedVotes:     "SetExpectedVotes",
 	ClearExpectedVotes:   "ClearExpectedVotes",
+	SetupQDevice:         "SetupQDevice",
+	RemoveQDevice:        "RemoveQDevice",
 }
 
 // String returns the kind's name.
@@ -175,6 +183,12 @@ const (
 	StepJoin
 	// StepSetExpected runs `pvecm expected Votes` on Node.
 	StepSetExpected
+	// StepQDeviceSetup runs `pvecm qdevice setup Peer [--force]` on Node
+	// (Force for lms on an odd node count). It needs root SSH from Node to
+	// the qnetd host without a password.
+	StepQDeviceSetup
+	// StepQDeviceRemove runs `pvecm qdevice remove` on Node.
+	StepQDeviceRemove
 	// StepLearnFingerprint reads Target's new certificate fingerprint from
 	// Node's API (GET /cluster/config/join, pve_fp) and records it in the
 	// controller's pins: joining regenerates the certificate (reference §1.1).
@@ -195,6 +209,8 @@ var stepNames = map[StepKind]string{
 	StepJoin:             "Join",
 	StepLearnFingerprint: "LearnFingerprint",
 	StepSetExpected:      "SetExpected",
+	StepQDeviceSetup:     "QDeviceSetup",
+	StepQDeviceRemove:    "QDeviceRemove",
 }
 
 // String returns the step kind's name.
@@ -243,6 +259,8 @@ type Step struct {
 	NodeID      int           `json:"nodeid,omitempty"`
 	Votes       int           `json:"votes,omitempty"`
 	Links       []LinkAddress `json:"links,omitempty"`
+	// Force adds --force (qdevice setup with lms).
+	Force bool `json:"force,omitempty"`
 }
 
 // LinkAddress is a node's address on one link.
@@ -274,6 +292,13 @@ func (s Step) String() string {
 		return fmt.Sprintf("rewrite %s on %s (.new, then rename)", s.Path, s.Node)
 	case StepJoin:
 		return fmt.Sprintf("pvecm add %s on %s (nodeid %d, votes %d, fingerprint %s)", s.Peer, s.Node, s.NodeID, s.Votes, short(s.Fingerprint))
+	case StepQDeviceSetup:
+		if s.Force {
+			return fmt.Sprintf("pvecm qdevice setup %s --force on %s", s.Peer, s.Node)
+		}
+		return fmt.Sprintf("pvecm qdevice setup %s on %s", s.Peer, s.Node)
+	case StepQDeviceRemove:
+		return fmt.Sprintf("pvecm qdevice remove on %s", s.Node)
 	case StepSetExpected:
 		return fmt.Sprintf("pvecm expected %d on %s (runtime only)", s.Votes, s.Node)
 	case StepLearnFingerprint:

@@ -161,6 +161,9 @@ type Node struct {
 	Links []Link `json:"links,omitempty"`
 	// PVE is GET /cluster/status on this node's API (nil when it did not answer).
 	PVE *PVEStatus `json:"pve,omitempty"`
+	// QDevice is what the node's qdevice side looks like (nil when not read:
+	// only read when the cluster has or is declared to have a qdevice).
+	QDevice *QDeviceFacts `json:"qdevice,omitempty"`
 	// Joiner holds what a join's preflight needs; set only for a declared
 	// member that is not in the cluster's corosync.conf.
 	Joiner *JoinerFacts `json:"joiner,omitempty"`
@@ -168,6 +171,22 @@ type Node struct {
 	// "Received config version (X) is different than my config version (Y)!
 	// Exiting" line.
 	CMAPRejection *CMAPRejection `json:"cmap_rejection,omitempty"`
+}
+
+// QDeviceFacts is a node's qdevice side (reference §3.9, §7.4, §7.5).
+type QDeviceFacts struct {
+	// Installed is true when the corosync-qdevice package's daemon exists.
+	Installed bool `json:"installed"`
+	// Service is the systemd state of corosync-qdevice.service.
+	Service string `json:"service"`
+	// State is corosync-qdevice-tool's "State:" (Connected, Connect failed,
+	// ...), "" when the daemon does not answer.
+	State string `json:"state,omitempty"`
+	// QNetdReachable reports whether TCP 5403 on the declared qnetd host
+	// answered from this node (nil when not checked).
+	QNetdReachable *bool `json:"qnetd_reachable,omitempty"`
+	// Error is set when the facts could not be read.
+	Error string `json:"error,omitempty"`
 }
 
 // JoinerFacts is what Proxmox's own join check (assert_joinable, reference
