@@ -16,13 +16,20 @@ import (
 // separate corosync.conf version; each starts from the bytes the previous one
 // leaves (p.pred). A change that cannot be made safely is explained in
 // Blocked and recorded in p.explained so drift does not report it twice.
-func (p *planner) changes() {
+func (p *planner) changes() (deferred bool) {
 	p.linkChanges()
 	p.voteChanges()
 	p.quorumOptions()
+	if p.qdeviceFirst() {
+		return true
+	}
 	removed := p.memberRemoval()
-	p.joinChanges(removed)
+	joined := p.joinChanges(removed)
 	p.cleanupRemoved()
+	if !removed && !joined {
+		p.qdeviceSetup()
+	}
+	return removed || joined
 }
 
 func (p *planner) explain(key, target, reason, do string) {
@@ -283,9 +290,9 @@ func (p *planner) memberRemoval() (removed bool) {
 		case p.present[n.NodeID]:
 			p.explain(key, n.Name, "not declared, but it is running and in the membership; quorate never removes an online node (delnode would kill its corosync, reference §2.7)",
 				"migrate its guests away and power it off; quorate removes it on the next run")
-		case p.pred.conf.Main.Section("quorum").Section("device") != nil:
-			p.explain(key, n.Name, "not declared, but the cluster has a qdevice: it must be removed before members are removed (pvecm docs) and quorate's qdevice actions are not implemented yet",
-				"run `pvecm qdevice remove`, then quorate, then set the qdevice up again")
+		case !p.dry && hasDevice(p.pred.conf):
+			p.explain(key, n.Name, "not declared; the cluster's qdevice must be removed before members are removed (pvecm docs)",
+				"quorate removes the qdevice first when it can (see above), then the member, then sets the qdevice up again if declared")
 		case removed:
 			p.explain(key, n.Name, "not declared; waits for the removal above (one membership change per round)", "run apply again")
 		default:
@@ -316,7 +323,7 @@ func (p *planner) removeAction(n corosync.Node) bool {
 	if err != nil {
 		return false
 	}
-	before, after := voteMath(w.conf, p.present), voteMath(next, p.present)
+	before, after := voteMath(w.conf, p.present, p.qdevCasting), voteMath(next, p.present, p.qdevCasting && hasDevice(next))
 	if before.Quorate && !after.Quorate {
 		p.explain("member:"+n.Name, n.Name, "removing it would cost quorum: "+after.String(), "bring the other members back first")
 		return false

@@ -307,7 +307,7 @@ func TestChangesWaitForRepairs(t *testing.T) {
 	if got := kindsOf(cs); !slices.Equal(got, []string{"ResyncCorosyncConf pve14"}) {
 		t.Fatalf("actions %q", got)
 	}
-	if !strings.Contains(cs.Text(), "once the repairs above are done") {
+	if !strings.Contains(cs.Text(), "once the actions above are done") {
 		t.Errorf("the votes change is not reported as waiting:\n%s", cs.Text())
 	}
 }

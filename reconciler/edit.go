@@ -59,7 +59,7 @@ func (p *planner) edit(kind Kind, target, reason string, mutate func(c *corosync
 		Steps: []Step{{Kind: StepEditClusterConf, Node: p.auth.Name, BaseDigest: w.digest,
 			Content: string(raw), Digest: digest, Version: v}},
 	}
-	before, after := voteMath(w.conf, p.present), voteMath(next, p.present)
+	before, after := voteMath(w.conf, p.present, p.qdevCasting), voteMath(next, p.present, p.qdevCasting && hasDevice(next))
 	a.Votes = &VoteChange{Before: before, After: after}
 	if before.Quorate && !after.Quorate {
 		return Action{}, fmt.Errorf("the cluster would lose quorum: %s", after)

@@ -297,6 +297,9 @@ func (f Fact) checkShared(obs *state.Cluster) error {
 			return fmt.Errorf("%s: cannot see the membership", f.Via)
 		}
 		if via.Quorum.HasMember(f.NodeID) {
+			if f.NodeID == 0 {
+				return fmt.Errorf("the qdevice is still registered in the membership")
+			}
 			return fmt.Errorf("%s (nodeid %d) is still in the membership; it must be powered off first", f.Node, f.NodeID)
 		}
 	case FactUnreachable:

@@ -56,7 +56,7 @@ func joinProblems(n *state.Node, addrs []LinkAddress) []string {
 // new nodelist is reloaded, before the node runs (reference §2.6, corosync-lab
 // §1(b)), so it is refused when that would cost quorum; removing an absent
 // member first (planned earlier in the round) is the reordering that helps.
-func (p *planner) joinChanges(membershipChanged bool) {
+func (p *planner) joinChanges(membershipChanged bool) (joined bool) {
 	inConf := map[string]bool{}
 	usedIDs := map[int]string{}
 	usedAddr := map[string]string{}
@@ -111,30 +111,30 @@ func (p *planner) joinChanges(membershipChanged bool) {
 				"set spec.access.rootPassword: pvecm add logs in to a member as root@pam (API tokens cannot join)")
 			continue
 		}
-		if p.pred.conf.Main.Section("quorum").Section("device") != nil {
-			p.explain(key, m.Name, "declared, but the cluster has a qdevice: it must be removed before members are added (pvecm docs), and quorate's qdevice actions are not implemented yet",
-				"run `pvecm qdevice remove`, then quorate, then set the qdevice up again")
+		if !p.dry && hasDevice(p.pred.conf) {
+			p.explain(key, m.Name, "declared; the cluster's qdevice must be removed before members are added (pvecm docs)",
+				"quorate removes the qdevice first when it can (see above), then joins the member, then sets the qdevice up again if declared")
 			continue
 		}
-		p.joinAction(m, addrs)
-		return
+		return p.joinAction(m, addrs)
 	}
+	return false
 }
 
-func (p *planner) joinAction(m api.Member, addrs []LinkAddress) {
+func (p *planner) joinAction(m api.Member, addrs []LinkAddress) bool {
 	w := p.pred
 	next := w.conf.Clone()
 	addNode(next, m)
 	v, err := next.BumpVersion()
 	if err != nil {
-		return
+		return false
 	}
-	before, after := voteMath(w.conf, p.present), voteMath(next, p.present)
+	before, after := voteMath(w.conf, p.present, p.qdevCasting), voteMath(next, p.present, p.qdevCasting && hasDevice(next))
 	if before.Quorate && !after.Quorate {
 		p.explain("member:"+m.Name, m.Name,
 			fmt.Sprintf("joining now would cost quorum: expected votes rise as soon as the nodelist is reloaded, before %s runs (%s → %s)", m.Name, before, after),
 			"bring the missing members back first, or let quorate remove the absent ones (policy.removeAbsentMembers)")
-		return
+		return false
 	}
 	peer := p.authIP()
 	authDecl := p.desired.Member(p.auth.Name)
@@ -165,6 +165,7 @@ func (p *planner) joinAction(m api.Member, addrs []LinkAddress) {
 	p.add(a)
 	raw := next.Bytes()
 	p.pred = &predicted{conf: next, raw: string(raw), digest: sha(raw), version: v}
+	return true
 }
 
 // authIP is the address the joining node uses to reach the authority's API:

@@ -256,8 +256,8 @@ func resyncReason(n *state.Node, clusterVersion uint64) string {
 // (deferred); differences it already explained are skipped; the rest are
 // changes this build does not make.
 func (p *planner) drift(auth *state.Node, conf *corosync.Config, deferred bool) {
-	const later = "quorate does not make this change yet (joins, nodeid changes, quorum options and qdevices arrive in a later release); make it by hand with pvecm or Proxmox's corosync.conf edit procedure, or change the declaration"
-	const waits = "quorate plans it once the repairs above are done; apply continues with it"
+	const later = "quorate does not make this change; make it by hand with pvecm or Proxmox's corosync.conf edit procedure, or change the declaration"
+	const waits = "quorate plans it once the actions above are done; apply continues with it"
 	v := auth.ClusterConf.Version
 	report := func(key, target, reason string, supported bool) {
 		if p.explained[key] {
@@ -279,7 +279,7 @@ func (p *planner) drift(auth *state.Node, conf *corosync.Config, deferred bool) 
 	for _, m := range p.desired.Spec.Members {
 		n, ok := actual[m.Name]
 		if !ok {
-			report("member:"+m.Name, m.Name, fmt.Sprintf("declared, but not in the cluster's corosync.conf (v%d): it would have to join", v), false)
+			report("member:"+m.Name, m.Name, fmt.Sprintf("declared, but not in the cluster's corosync.conf (v%d): it would have to join", v), true)
 			continue
 		}
 		if n.NodeID != m.NodeID {
@@ -311,7 +311,7 @@ func (p *planner) drift(auth *state.Node, conf *corosync.Config, deferred bool) 
 	if changes, _ := p.quorumOptionChanges(conf); len(changes) > 0 {
 		report("quorum", "quorum", "declared quorum options differ: "+strings.Join(changes, ", "), true)
 	}
-	p.quorumDrift(conf, later)
+	p.quorumDrift(conf, report)
 }
 
 type addrDiff struct {
@@ -378,18 +378,14 @@ func (p *planner) linkDrift(conf *corosync.Config, report func(key, target, reas
 	}
 }
 
-func (p *planner) quorumDrift(conf *corosync.Config, later string) {
-	q := conf.Main.Section("quorum")
-	dev := q.Section("device")
+func (p *planner) quorumDrift(conf *corosync.Config, report func(key, target, reason string, supported bool)) {
+	d := p.desired.Spec.QDevice
 	switch {
-	case dev == nil && p.desired.Spec.QDevice != nil:
-		p.block("qdevice", "declared, but the cluster has no quorum.device", later)
-	case dev != nil && p.desired.Spec.QDevice == nil:
-		p.block("qdevice", "the cluster has a quorum.device, but none is declared", later)
-	case dev != nil:
-		host, _ := dev.Section("net").Value("host")
-		if host != p.desired.Spec.QDevice.Host {
-			p.block("qdevice", fmt.Sprintf("qnetd host is %s in the cluster, declared %s", host, p.desired.Spec.QDevice.Host), later)
-		}
+	case !hasDevice(conf) && d != nil:
+		report("qdevice", "qdevice", fmt.Sprintf("declared (%s, %s), but the cluster has no quorum.device", d.Host, d.Algorithm), true)
+	case hasDevice(conf) && d == nil:
+		report("qdevice", "qdevice", "the cluster has a quorum.device ("+deviceText(conf)+"), but none is declared", true)
+	case hasDevice(conf) && !sameDevice(conf, d.Host, d.Algorithm, d.TieBreaker):
+		report("qdevice", "qdevice", fmt.Sprintf("the cluster's qdevice is %s, declared host %s, algorithm %s", deviceText(conf), d.Host, d.Algorithm), true)
 	}
 }

@@ -73,6 +73,13 @@ type planner struct {
 	// explained records differences already reported by changes(), by key
 	// ("link:1", "member:pve4", "votes:pve1").
 	explained map[string]bool
+	// dry marks a planner copy used to ask "would a membership change be
+	// planned if there were no qdevice?" (qdevice.go); its results are
+	// discarded.
+	dry bool
+	// qdevCasting is true when the authority's membership shows the qdevice
+	// casting its votes.
+	qdevCasting bool
 }
 
 func (p *planner) block(target, reason, do string) {
@@ -118,8 +125,8 @@ func (p *planner) run() {
 		p.drift(auth, conf, true)
 		return
 	}
-	p.changes()
-	p.drift(auth, p.pred.conf, false)
+	deferred := p.changes()
+	p.drift(auth, p.pred.conf, deferred)
 }
 
 func (p *planner) setAuthority(auth *state.Node) {
@@ -129,6 +136,8 @@ func (p *planner) setAuthority(auth *state.Node) {
 	for _, m := range auth.Quorum.Members {
 		if m.NodeID != 0 {
 			p.present[m.NodeID] = true
+		} else if m.Votes > 0 {
+			p.qdevCasting = true
 		}
 	}
 	p.ids = map[string]int{}

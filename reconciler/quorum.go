@@ -64,10 +64,17 @@ type VoteChange struct {
 }
 
 // voteMath computes the arithmetic of conf with the nodes in present (by
-// nodeid) voting. qdevice votes are not modelled yet.
-func voteMath(conf *corosync.Config, present map[int]bool) VoteMath {
+// nodeid) voting, and the qdevice's votes when conf has one and it casts them
+// (reference §7.4: quorum.device.votes, or node count − 1 when absent).
+func voteMath(conf *corosync.Config, present map[int]bool, qdevCasting bool) VoteMath {
 	var v VoteMath
 	nodes := conf.Nodes()
+	if dv := deviceVotes(conf); dv > 0 {
+		v.Expected += dv
+		if qdevCasting {
+			v.Present += dv
+		}
+	}
 	for _, n := range nodes {
 		votes := n.Votes
 		if votes == 0 {
@@ -93,4 +100,25 @@ func voteMath(conf *corosync.Config, present map[int]bool) VoteMath {
 	}
 	v.Quorate = v.Present >= v.Quorum
 	return v
+}
+
+// hasDevice reports whether conf configures a quorum device.
+func hasDevice(conf *corosync.Config) bool {
+	return conf.Main.Section("quorum").Section("device") != nil
+}
+
+// deviceVotes is the quorum device's votes in conf: quorum.device.votes, or
+// the node count − 1 when absent (what lms relies on, reference §7.4); 0
+// without a device.
+func deviceVotes(conf *corosync.Config) int {
+	dev := conf.Main.Section("quorum").Section("device")
+	if dev == nil {
+		return 0
+	}
+	if v, ok := dev.Value("votes"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return len(conf.Nodes()) - 1
 }

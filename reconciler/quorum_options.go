@@ -147,5 +147,5 @@ func configuredExpected(n *state.Node) int {
 	if err != nil {
 		return 0
 	}
-	return voteMath(conf, nil).Expected
+	return voteMath(conf, nil, false).Expected
 }
