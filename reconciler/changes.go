@@ -343,14 +343,7 @@ func (p *planner) removeAction(n corosync.Node) bool {
 		Steps: []Step{{Kind: StepDelnode, Node: p.auth.Name, Target: n.Name}},
 		Post:  []Fact{{Kind: FactConfLacksNode, Node: n.Name, Via: p.auth.Name}},
 	}
-	for _, r := range p.running {
-		a.Post = append(a.Post, Fact{Kind: FactRuntimeVersion, Node: r, Version: v})
-	}
-	p.add(a)
-	// delnode writes the file itself; its bytes are predicted with our writer
-	// (byte-compatible with Proxmox's), so later edits in this round can chain.
-	raw := next.Bytes()
-	p.pred = &predicted{conf: next, raw: string(raw), digest: sha(raw), version: v}
+	p.commitPvecm(a, next, v)
 	return true
 }
 

@@ -163,3 +163,17 @@ func removeNode(c *corosync.Config, name string) {
 	}
 	nl.SetList("node", keep)
 }
+
+// commitPvecm adds an action whose step lets pvecm write corosync.conf
+// (delnode, add, qdevice setup/remove): every running member must end up
+// running version v, and the prediction advances to next. pvecm writes with
+// Proxmox's writer, which state/corosync reproduces byte for byte, so later
+// edits in the round can chain on the predicted bytes.
+func (p *planner) commitPvecm(a Action, next *corosync.Config, v uint64) {
+	for _, r := range p.running {
+		a.Post = append(a.Post, Fact{Kind: FactRuntimeVersion, Node: r, Version: v})
+	}
+	p.add(a)
+	raw := next.Bytes()
+	p.pred = &predicted{conf: next, raw: string(raw), digest: sha(raw), version: v}
+}

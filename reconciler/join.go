@@ -159,12 +159,7 @@ func (p *planner) joinAction(m api.Member, addrs []LinkAddress) bool {
 			{Kind: FactNodeQuorate, Node: m.Name},
 		},
 	}
-	for _, r := range p.running {
-		a.Post = append(a.Post, Fact{Kind: FactRuntimeVersion, Node: r, Version: v})
-	}
-	p.add(a)
-	raw := next.Bytes()
-	p.pred = &predicted{conf: next, raw: string(raw), digest: sha(raw), version: v}
+	p.commitPvecm(a, next, v)
 	return true
 }
 

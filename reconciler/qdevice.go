@@ -74,12 +74,7 @@ func (p *planner) removeQDevice(why string) bool {
 		Steps: []Step{{Kind: StepQDeviceRemove, Node: p.auth.Name}},
 		Post:  []Fact{{Kind: FactNotMember, Node: "qdevice", Via: p.auth.Name, NodeID: 0}},
 	}
-	for _, r := range p.running {
-		a.Post = append(a.Post, Fact{Kind: FactRuntimeVersion, Node: r, Version: v})
-	}
-	p.add(a)
-	raw := next.Bytes()
-	p.pred = &predicted{conf: next, raw: string(raw), digest: sha(raw), version: v}
+	p.commitPvecm(a, next, v)
 	return true
 }
 
@@ -145,12 +140,7 @@ func (p *planner) qdeviceSetup() {
 		Steps: []Step{{Kind: StepQDeviceSetup, Node: p.auth.Name, Peer: d.Host, Force: d.Algorithm == "lms"}},
 		Post:  []Fact{{Kind: FactVotes, Node: "qdevice", Via: p.auth.Name, NodeID: 0, Votes: dv}},
 	}
-	for _, r := range p.running {
-		a.Post = append(a.Post, Fact{Kind: FactRuntimeVersion, Node: r, Version: v})
-	}
-	p.add(a)
-	raw := next.Bytes()
-	p.pred = &predicted{conf: next, raw: string(raw), digest: sha(raw), version: v}
+	p.commitPvecm(a, next, v)
 }
 
 // offline lists the predicted nodelist's members that are not in the
