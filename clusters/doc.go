@@ -11,7 +11,10 @@
 // cleanup). For a declared member that the authority's corosync.conf does not
 // list, Observe also reads what Proxmox's join check looks at
 // (observe_joiner.go); exec_join.go runs `pvecm add` on it with root@pam's
-// password on standard input only.
+// password on standard input only. When the cluster has, or the declaration
+// asks for, a quorum device, Observe reads every member's qdevice side
+// (observe_qdevice.go); exec_qdevice.go runs `pvecm qdevice setup` and
+// `pvecm qdevice remove`, whose exit codes count (reference §3.9, §3.10).
 //
 // A changed SSH host key or TLS fingerprint is never accepted: it stops the
 // observation with an error that says what to do, and nothing is changed. The

@@ -94,6 +94,10 @@ func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 		return r.join(ctx, m, s)
 	case reconciler.StepLearnFingerprint:
 		return r.learnFingerprint(ctx, m, s)
+	case reconciler.StepQDeviceSetup:
+		return r.qdeviceSetup(ctx, m, s)
+	case reconciler.StepQDeviceRemove:
+		return r.qdeviceRemove(ctx, m, s)
 	}
 	return fmt.Errorf("step %s: unknown step kind", s)
 }

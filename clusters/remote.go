@@ -187,7 +187,9 @@ func (r *Remote) run(ctx context.Context, m *api.Member, cmd string, stdin []byt
 }
 
 // Observe gathers every declared member in parallel, then reads the
-// cluster-wide data (state.Shared) once from the authority, if there is one.
+// cluster-wide data (state.Shared) once from the authority, if there is one,
+// the joiners' facts, and every member's qdevice facts when the cluster has
+// or is declared to have a quorum device (observe_qdevice.go).
 // It returns an error only
 // for what must stop the run (a changed or unknown host key, a TLS fingerprint
 // mismatch, a cancelled context); a node that does not answer is recorded as
@@ -212,7 +214,18 @@ func (r *Remote) Observe(ctx context.Context) (*state.Cluster, error) {
 		return nil, err
 	}
 	obs.Sort()
-	if a := obs.Authority(); a != nil {
+	a := obs.Authority()
+	// The qdevice facts depend on the authority's file (or, without one,
+	// on the members' own files), so they are read after the per-node
+	// pass, alongside the shared data and the joiners' facts.
+	var qwg sync.WaitGroup
+	qwg.Add(1)
+	go func() {
+		defer qwg.Done()
+		r.observeQDevice(ctx, obs, a)
+	}()
+	defer qwg.Wait()
+	if a != nil {
 		var sh *state.Shared
 		var err error
 		var wg sync.WaitGroup

@@ -63,6 +63,11 @@ type ApplyOptions struct {
 // ErrStalePlan is returned (wrapped) when the cluster changed since the plan.
 var ErrStalePlan = errors.New("saved plan is stale")
 
+// ErrPrecondition is wrapped by an ApplyError whose action did not start
+// because a precondition failed on the fresh observation: nothing of that
+// action ran, and planning again from the new observation is safe.
+var ErrPrecondition = errors.New("precondition failed")
+
 // ApplyError explains a stopped apply: what happened, what changed, what to do.
 type ApplyError struct {
 	Action  Action
@@ -130,7 +135,7 @@ func Apply(ctx context.Context, c Cluster, cs *Changeset, opts ApplyOptions) (*R
 		}
 		t0 := opts.Clock.Now()
 		if err := checkAll(a.Pre, obs); err != nil {
-			return rep, &ApplyError{Action: a, What: "precondition failed", Err: err,
+			return rep, &ApplyError{Action: a, What: "precondition failed", Err: fmt.Errorf("%w: %w", ErrPrecondition, err),
 				Changed: "nothing for this action; " + doneText(rep),
 				Do:      "resolve the condition above, then run plan and apply again"}
 		}

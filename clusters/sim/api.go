@@ -45,7 +45,7 @@ func (m *Model) api(n *node, method, path string, form url.Values) (int, []byte)
 		"/cluster/config/nodes":      m.apiConfigNodes,
 		"/cluster/config/join":       m.apiJoinInfo,
 		"/cluster/config/totem":      m.apiTotem,
-		"/cluster/config/qdevice":    func(*node, url.Values) (int, []byte) { return apiReply(map[string]any{}) },
+		"/cluster/config/qdevice":    m.apiQDevice,
 		"/nodes":                     m.apiNodes,
 		"/cluster/resources":         m.apiResources,
 		"/cluster/ha/resources":      m.apiHAResources,
@@ -281,6 +281,24 @@ func (m *Model) apiNodes(n *node, _ url.Values) (int, []byte) {
 			st = "online"
 		}
 		out = append(out, entry(e.name, st))
+	}
+	return apiReply(out)
+}
+
+// apiQDevice is GET /cluster/config/qdevice (reference §2.10): {} while the
+// daemon's socket is absent (not running), else the kept keys of its
+// "status verbose" (never "Echo reply": the daemon's line is "Echo reply
+// received:"). "Last poll call" is given only while the vote is cast, with
+// the model's clock; the daemon's other poll results are not modelled.
+func (m *Model) apiQDevice(n *node, _ url.Values) (int, []byte) {
+	if n.qd == nil || n.cs == nil || n.cs.cfg.device == nil {
+		return apiReply(map[string]any{})
+	}
+	d := n.cs.cfg.device
+	out := map[string]any{"Model": "Net", "QNetd host": d.hostPort(), "Algorithm": d.algorithmName(),
+		"Tie-breaker": d.tieBreakerName(), "State": n.qd.state}
+	if n.cs.qdCast {
+		out["Last poll call"] = m.now().Format("2006-01-02T15:04:05") + " (cast vote)"
 	}
 	return apiReply(out)
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // cmdPvecm: pvecm status | nodes | expected N | apiver | delnode | addnode |
-// add (reference §3.3-3.7, §3.11). status, nodes and expected first check that /etc/pve/corosync.conf
+// add | qdevice setup|remove (reference §3.3-3.7, §3.11). status, nodes and expected first check that /etc/pve/corosync.conf
 // exists, then exec corosync-quorumtool (-siH, -l, -e N) and return its exit
 // status.
 func cmdPvecm(m *Model, n *node, c simpleCmd, stdin []byte) *result {
@@ -29,6 +29,8 @@ func cmdPvecm(m *Model, n *node, c simpleCmd, stdin []byte) *result {
 		return m.pvecmAddnode(n, c.args[2:])
 	case "add":
 		return m.pvecmAdd(n, c.args[2:], stdin)
+	case "qdevice":
+		return m.pvecmQDevice(n, c.args[2:])
 	default:
 		return r.fail(255, "ERROR: unknown command 'pvecm %s' (not modelled by the simulator)", sub)
 	}

@@ -122,15 +122,24 @@ func quorumStatusText(n *node, now time.Time, ips, hex bool) string {
 }
 
 // membershipTable is the "Membership information" block shared by -s and -l.
+// With a qdevice registered locally it has the Qdevice column and a final
+// nodeid-0 row: the device's votes while it casts them here, else 0 and
+// " (votes N)" (reference §3.6, lab §4).
 func membershipTable(qv quorumView, local int, ips, hex bool) string {
 	var b strings.Builder
 	b.WriteString("Membership information\n----------------------\n")
-	fmt.Fprintf(&b, "%10s %10s %s\n", "Nodeid", "Votes", "Name")
-	for _, mb := range qv.members {
-		id := fmt.Sprintf("%10d", mb.id)
+	if qv.qdevice {
+		fmt.Fprintf(&b, "%10s %10s %10s %s\n", "Nodeid", "Votes", "Qdevice", "Name")
+	} else {
+		fmt.Fprintf(&b, "%10s %10s %s\n", "Nodeid", "Votes", "Name")
+	}
+	id := func(v int) string {
 		if hex {
-			id = fmt.Sprintf("0x%08x", mb.id)
+			return fmt.Sprintf("0x%08x", v)
 		}
+		return fmt.Sprintf("%10d", v)
+	}
+	for _, mb := range qv.members {
 		name := mb.name
 		if ips {
 			name = mb.addr
@@ -138,7 +147,18 @@ func membershipTable(qv quorumView, local int, ips, hex bool) string {
 		if mb.id == local {
 			name += " (local)"
 		}
-		fmt.Fprintf(&b, "%s %10d %s\n", id, mb.votes, name)
+		if qv.qdevice {
+			fmt.Fprintf(&b, "%s %10d %10s %s\n", id(mb.id), mb.votes, mb.qdev, name)
+		} else {
+			fmt.Fprintf(&b, "%s %10d %s\n", id(mb.id), mb.votes, name)
+		}
+	}
+	if qv.qdevice {
+		votes, suffix := qv.devVotes, ""
+		if !qv.devCast {
+			votes, suffix = 0, fmt.Sprintf(" (votes %d)", qv.devVotes)
+		}
+		fmt.Fprintf(&b, "%s %10d %10s Qdevice%s\n", id(0), votes, "", suffix)
 	}
 	return b.String()
 }

@@ -1,25 +1,32 @@
 package sim
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
 
 // unitName maps "corosync" and "corosync.service" to the model's unit keys;
-// ok is false for units the model does not know.
-func unitName(arg string) (string, bool) {
+// ok is false for units the model does not know (corosync-qdevice is known
+// only where its package is installed).
+func unitName(n *node, arg string) (string, bool) {
 	u := strings.TrimSuffix(arg, ".service")
 	switch u {
 	case unitCorosync, unitPVECluster:
 		return u, true
+	case unitQDevice:
+		return u, n.qdInstalled
 	}
 	return u, false
 }
 
-// cmdSystemctl: is-active|start|stop|restart UNIT... Starting a running unit
-// does nothing; a corosync start that fails before READY (parse error, not in
-// the nodelist) fails the job with exit 1, while one that exits later on the
-// CMAP check succeeds (corosync-lab §2').
+// cmdSystemctl: is-active|start|stop|restart|enable|disable UNIT...
+// Starting a running unit does nothing; a corosync start that fails before
+// READY (parse error, not in the nodelist) fails the job with exit 1, while
+// one that exits later on the CMAP check succeeds (corosync-lab §2').
+// corosync-qdevice Requires= corosync: starting it starts corosync, stopping
+// or restarting corosync stops or restarts it. Unknown units give systemd
+// 252's wording (exit 5; enable/disable exit 1).
 func cmdSystemctl(m *Model, n *node, c simpleCmd, _ []byte) *result {
 	r := &result{}
 	if len(c.args) < 2 {
@@ -32,7 +39,7 @@ func cmdSystemctl(m *Model, n *node, c simpleCmd, _ []byte) *result {
 	switch verb {
 	case "is-active":
 		for _, a := range units {
-			u, ok := unitName(a)
+			u, ok := unitName(n, a)
 			st := "inactive"
 			if ok {
 				st = n.units[u]
@@ -43,28 +50,58 @@ func cmdSystemctl(m *Model, n *node, c simpleCmd, _ []byte) *result {
 			}
 		}
 		return r
-	case "start", "stop", "restart":
+	case "start", "stop", "restart", "enable", "disable":
 	default:
 		return r.fail(1, "Unknown command verb '%s'.", verb)
 	}
 	for _, a := range units {
-		if _, ok := unitName(a); !ok {
-			return r.fail(5, "Failed to %s %s.service: Unit %s.service not found.", verb, strings.TrimSuffix(a, ".service"), strings.TrimSuffix(a, ".service"))
+		if u, ok := unitName(n, a); !ok {
+			switch verb {
+			case "enable", "disable":
+				return r.fail(1, "Failed to %s unit: Unit file %s.service does not exist.", verb, u)
+			case "stop":
+				return r.fail(5, "Failed to stop %s.service: Unit %s.service not loaded.", u, u)
+			}
+			return r.fail(5, "Failed to %s %s.service: Unit %s.service not found.", verb, u, u)
 		}
 	}
 	for _, a := range units {
-		u, _ := unitName(a)
+		u, _ := unitName(n, a)
+		if verb == "enable" || verb == "disable" {
+			m.enableUnit(n, u, verb == "enable", r)
+			continue
+		}
+		qdWasUp := n.qd != nil
 		if verb == "stop" || verb == "restart" {
 			m.stopUnit(n, u)
 		}
 		if verb == "start" || verb == "restart" {
-			if !m.startUnit(n, u) {
-				return r.fail(1, "Job for %s.service failed because the control process exited with error code.\nSee \"systemctl status %s.service\" and \"journalctl -xeu %s.service\" for details.", u, u, u)
+			if msg := m.startUnit(n, u); msg != "" {
+				return r.fail(1, "%s", msg)
+			}
+			if u == unitCorosync && verb == "restart" && qdWasUp {
+				m.startQDevice(n)
 			}
 		}
 		m.settle()
 	}
 	return r
+}
+
+// enableUnit is systemctl enable/disable: only corosync-qdevice changes
+// (corosync and pve-cluster are enabled on every Proxmox VE node); systemd
+// prints its symlink lines on stderr.
+func (m *Model) enableUnit(n *node, u string, on bool, r *result) {
+	if u != unitQDevice || n.qdEnabled == on {
+		return
+	}
+	n.qdEnabled = on
+	link := "/etc/systemd/system/multi-user.target.wants/corosync-qdevice.service"
+	if on {
+		r.errf("Created symlink %s \u2192 /lib/systemd/system/corosync-qdevice.service.\n", link)
+	} else {
+		r.errf("Removed \"%s\".\n", link)
+	}
 }
 
 func (m *Model) stopUnit(n *node, u string) {
@@ -73,24 +110,33 @@ func (m *Model) stopUnit(n *node, u string) {
 		m.stopCorosync(n)
 	case unitPVECluster:
 		m.stopPmxcfs(n)
+	case unitQDevice:
+		m.stopQDevice(n)
 	}
 	m.settle()
 }
 
-func (m *Model) startUnit(n *node, u string) bool {
+// startUnit starts u and returns systemctl's error text ("" on success).
+func (m *Model) startUnit(n *node, u string) string {
 	switch u {
 	case unitCorosync:
 		if n.cs != nil {
-			return true
+			return ""
 		}
 		ok := m.startCorosync(n)
 		m.settle()
-		return ok
+		if !ok {
+			return fmt.Sprintf("Job for %[1]s.service failed because the control process exited with error code.\nSee \"systemctl status %[1]s.service\" and \"journalctl -xeu %[1]s.service\" for details.", u)
+		}
 	case unitPVECluster:
 		m.startPmxcfs(n)
 		m.settle()
+	case unitQDevice:
+		msg := m.startQDevice(n)
+		m.settle()
+		return msg
 	}
-	return true
+	return ""
 }
 
 // cmdJournalctl: journalctl -b -u UNIT [--no-pager] [-o short] [-n N].

@@ -83,6 +83,17 @@ type rtConf struct {
 	transport   string
 	secauth     string
 
+	// device is quorum.device (nil when absent), devVotes its votes as
+	// votequorum derives them and devErr votequorum's consistency error
+	// about them ("" when none; the device is then unusable), reference §7.4.
+	device   *rtDevice
+	devVotes int
+	devErr   string
+	// vqErr is a votequorum configuration error that is fatal at start and
+	// makes a reload keep the runtime quorum data (two_node with a device,
+	// reference §7.2).
+	vqErr string
+
 	// Indexes into nodes, built by index() once nodes is final: corosync
 	// looks entries up by name and nodeid on every membership check, and a
 	// linear scan per lookup made partitions cubic in the node count.
@@ -153,16 +164,31 @@ func (c *rtConf) sumVotes() int {
 	return s
 }
 
-// configExpected is quorum.expected_votes if set, else the nodelist sum.
+// configExpected is quorum.expected_votes if set, else the nodelist sum
+// plus the device's votes when a usable device is configured (reference
+// §7.1, §7.4: "expected = node_count + (node_count − 1)" for lms).
 func (c *rtConf) configExpected() int {
 	if c.expected > 0 {
 		return c.expected
 	}
-	return c.sumVotes()
+	return c.sumVotes() + c.deviceVotes()
 }
 
-// twoNodeActive: two_node is disabled automatically with more than 2 nodes.
-func (c *rtConf) twoNodeActive() bool { return c.twoNode && len(c.nodes) <= 2 }
+// deviceVotes is the votes a usable device may cast, 0 without one.
+func (c *rtConf) deviceVotes() int {
+	if !c.deviceUsable() {
+		return 0
+	}
+	return c.devVotes
+}
+
+// deviceUsable: quorum.device is configured and votequorum accepted its
+// votes (a rejected device "disables qdevice operations", reference §7.4).
+func (c *rtConf) deviceUsable() bool { return c.device != nil && c.devErr == "" }
+
+// twoNodeActive: two_node is disabled automatically with more than 2 nodes,
+// and dropped while a device is configured (reference §7.2).
+func (c *rtConf) twoNodeActive() bool { return c.twoNode && len(c.nodes) <= 2 && c.device == nil }
 
 // firstAddr is the address on the lowest-numbered link ("" when none).
 func (n *rtNode) firstAddr() string {
@@ -250,5 +276,6 @@ func parseRuntime(raw []byte) (*rtConf, error) {
 	c.lms, _ = flag("last_man_standing")
 	c.atb, _ = flag("auto_tie_breaker")
 	c.downscale, _ = flag("allow_downscale")
+	c.readDevice(q.Section("device"))
 	return c, nil
 }

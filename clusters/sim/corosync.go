@@ -29,6 +29,12 @@ type corosyncProc struct {
 	wfaWaiting   bool
 	quorate      bool
 	qv           quorumView // last computed votequorum view
+
+	// qdRegistered: a corosync-qdevice registered with this votequorum and
+	// did not unregister (a daemon that died keeps it, lab §4); qdCast: the
+	// device casts its vote here (qdevice.go computes it in settle).
+	qdRegistered bool
+	qdCast       bool
 }
 
 // ownEntry finds the node's own nodelist entry: by name, else by an address
@@ -81,6 +87,18 @@ func (m *Model) startCorosync(n *node) bool {
 	own := ownEntry(cfg, n)
 	if own == nil {
 		return fail("parse error in config: No valid name found for local host")
+	}
+	if msg := cfg.quorumConfigError(); msg != "" {
+		// votequorum refuses its configuration at start (reference §7.2,
+		// §7.4): the quorum service engine fails to load. The lines are
+		// corosync's pattern for this; the exit status is representative.
+		m.csLog(n, pid, "SERV", "Service engine 'corosync_quorum' failed to load for reason 'configuration error: "+msg+"'")
+		m.csLog(n, pid, "MAIN", "Corosync Cluster Engine exiting with status 20 at service.c:356.")
+		m.sdLog(n, unitCorosync, "corosync.service: Main process exited, code=exited, status=20/n/a")
+		m.sdLog(n, unitCorosync, "corosync.service: Failed with result 'exit-code'.")
+		m.sdLog(n, unitCorosync, "Failed to start "+unitDescription(unitCorosync)+".")
+		n.units[unitCorosync] = "failed"
+		return false
 	}
 	key, hasKey := n.files[authkeyPath]
 	if cfg.secauth == "on" && !hasKey {
@@ -159,6 +177,7 @@ func (m *Model) stopCorosync(n *node) {
 	if n.cs == nil {
 		return
 	}
+	m.stopQDevice(n) // Requires=corosync.service: stopped first
 	m.sdLog(n, unitCorosync, "Stopping "+unitDescription(unitCorosync)+"...")
 	m.csLog(n, n.cs.pid, "MAIN", "Node was shut down by a signal")
 	m.exitCorosync(n)

@@ -42,8 +42,9 @@ func (m *Model) authoritativeConf() []byte {
 }
 
 // Declaration returns a desired-state template matching the model's intent:
-// metadata.name, spec.links (from the totem interfaces) and spec.members
-// (name, nodeid, votes, addresses by link) from the authoritative
+// metadata.name, spec.links (from the totem interfaces), spec.members
+// (name, nodeid, votes, addresses by link) and spec.qdevice (host,
+// algorithm, tie-breaker, defaults filled in) from the authoritative
 // /etc/pve/corosync.conf, then edited by the scenario's intent when it has
 // one (e.g. remove-member drops pve4 and sets policy.removeAbsentMembers).
 // Access and each member's Management are left empty for the caller
@@ -91,5 +92,8 @@ func (m *Model) currentDeclaration() api.Cluster {
 		d.Spec.Members = append(d.Spec.Members, mem)
 	}
 	sort.Slice(d.Spec.Members, func(i, j int) bool { return d.Spec.Members[i].Name < d.Spec.Members[j].Name })
+	if rc != nil && rc.device != nil {
+		d.Spec.QDevice = &api.QDevice{Host: rc.device.host, Algorithm: rc.device.algorithm, TieBreaker: rc.device.tieBreaker}
+	}
 	return d
 }

@@ -61,14 +61,35 @@
 //     (NodeSpec.Interfaces, AddInterface); an unbindable link is down for
 //     that node and tried again at the next start or reload.
 //   - Scenarios with intent: Declaration returns the state the scenario's
-//     declaration asks for (remove-member, move-ring0, ...).
+//     declaration asks for (remove-member, move-ring0, ..., and the qdevice
+//     ones: qdevice-two-node, qdevice-grow, qdevice-grow-off); spec.qdevice
+//     is read from quorum.device.
+//   - qdevice (qnetd.go, qdevice*.go, reference §3.6, §7.1, §7.2, §7.4,
+//     §7.5, lab §4): qnetd hosts by IP (AddQNetd, PowerOnQNetd,
+//     PowerOffQNetd, CutQNetd, SetQNetdKeyAccess; not in Nodes), reached by
+//     a node when both are powered and neither is cut; per node the
+//     corosync-qdevice package (NodeSpec.WithoutQDevice,
+//     SetQDeviceInstalled), its unit (start/stop/enable/disable,
+//     Requires=corosync, started at boot when enabled) and the client NSS
+//     DB. The daemon registers with votequorum, exits on a missing NSS DB
+//     leaving its registration (NA,NV,NMW), and connects to qnetd; qnetd
+//     gives the vote to the largest partition with a connected node (ties by
+//     tie_breaker), whose connected nodes count the device's votes
+//     (quorum.device.votes, or N−1). Expected votes include them; the
+//     Qdevice flag, column (A|NA,V|NV,NMW or NR) and nodeid-0 row follow lab
+//     §4; two_node with a device and bad device votes are refused at start
+//     (and handled at reload as votequorum does). corosync-qdevice-tool -s,
+//     command -v, the `timeout 3 bash -c '</dev/tcp/H/5403'` probe (bash
+//     5.2 wording), GET /cluster/config/qdevice, and pvecm qdevice
+//     setup/remove with their checks, INFO steps, cfs-locked write with a
+//     version bump, per-member systemctl and final reload (§3.9, §3.10).
 //   - reload (§8, lab §1): per node, all-or-nothing; address changes on an
 //     existing link are rejected (rc 7, reload_status 7, runtime untouched);
 //     nodelist, links, votes and expected_votes apply live; read-only keys
 //     are kept.
 //   - The command surface of clusters/commands.go plus systemctl,
 //     corosync-quorumtool, corosync-cmapctl, corosync-cfgtool, pvecm
-//     status/nodes/expected/apiver/addnode/delnode/add, cat, cp (-a/-r/-p),
+//     status/nodes/expected/apiver/addnode/delnode/add/qdevice, cat, cp (-a/-r/-p),
 //     mv, mkdir (-p), rmdir, rm (-rf), ls (-1), sha256sum, journalctl,
 //     hostname and `ip -o addr show` (iproute2's one-line layout) with GNU
 //     coreutils' wording, behind a tiny shell (shell.go).
@@ -84,8 +105,20 @@
 //     ping/pong, retransmits or "Token has not been received" lines.
 //   - Membership is a connected component; real totem needs every pair to
 //     reach each other, so asymmetric or partial link failures differ.
-//   - qdevice, last_man_standing windows, auto_tie_breaker decisions and
+//   - last_man_standing windows, auto_tie_breaker decisions and
 //     allow_downscale are parsed into flags but not computed.
+//   - qdevice: no heartbeats, timeouts or 8 s reconnects (a daemon is
+//     Connected the moment qnetd is reachable); ffsplit and lms pick the
+//     winning partition by the same rule (size, then tie_breaker), and
+//     master_wins, heuristics, keep_active_partition_tie_breaker and
+//     ports other than 5403 are not modelled; the qnetd host has no shell,
+//     no qnetd service of its own apart from power, and its certificate
+//     DB is two flags; certutil tools' output and scp are silent in pvecm
+//     qdevice setup; ssh-copy-id's lines, the daemon's journal lines other
+//     than the NSS one, corosync's exit status 20 for a refused quorum
+//     configuration and the API's "Last poll call" (only while casting)
+//     are representative. A device removed by a reload makes the daemon
+//     exit cleanly. --network is ignored, as by pvecm.
 //   - The reload result of `corosync-cfgtool -R` is the local node's own; a
 //     parse error on reload is reported as CS_ERR_INVALID_PARAM. corosync's
 //     own parser is approximated by Proxmox's (state/corosync).
@@ -112,7 +145,7 @@
 //     pveproxy depends on pmxcfs and would not answer); /cluster/status
 //     always reports ip (the host IP) for known machines; /nodes has no RRD
 //     statistics; node order is reverse nodeid order (real: Perl hash order).
-//   - pvecm create/updatecerts/qdevice and `pvecm add --use_ssh` are not
+//   - pvecm create/updatecerts and `pvecm add --use_ssh` are not
 //     implemented. pvecm add is instant: no 3 s 401 delay, and when the
 //     joined node is not quorate right after its start the worker fails
 //     where the real one waits forever ("waiting for quorum...OK" is always

@@ -56,6 +56,8 @@ func unitDescription(unit string) string {
 		return "corosync.service - Corosync Cluster Engine"
 	case unitPVECluster:
 		return "pve-cluster.service - The Proxmox VE cluster filesystem"
+	case unitQDevice:
+		return "corosync-qdevice.service - Corosync Qdevice daemon"
 	}
 	return unit + ".service"
 }

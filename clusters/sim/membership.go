@@ -13,7 +13,8 @@ import (
 //     whose view changed forms a new ring; a member on its first multi-node
 //     sync runs the config_version check and may exit (reference §5.2), which
 //     changes the membership again, so this repeats until stable;
-//  2. votequorum per partition (§7);
+//  2. the qdevice daemons (those whose corosync is gone die, qnetd's vote
+//     goes to one partition), then votequorum per partition (§7, §7.4);
 //  3. pmxcfs CPG groups and their DB sync plus copy rule (§5.1, §6.7).
 //
 // The partitions are computed once per round: neither forming a ring,
@@ -24,6 +25,7 @@ import (
 func (m *Model) settle() {
 	var parts [][]*node
 	stable := false
+	m.reapQDevices()
 	for iter := 0; iter < 32; iter++ {
 		parts = m.partitions()
 		exited := false
@@ -40,6 +42,8 @@ func (m *Model) settle() {
 	if !stable {
 		parts = m.partitions()
 	}
+	m.reapQDevices() // a CMAP exit above takes its qdevice daemon along
+	m.computeQDeviceVotes(parts)
 	for _, part := range parts {
 		m.computeQuorum(part)
 	}

@@ -20,6 +20,7 @@ const (
 	authkeyPath    = "/etc/corosync/authkey"
 	unitCorosync   = "corosync"
 	unitPVECluster = "pve-cluster"
+	unitQDevice    = "corosync-qdevice"
 )
 
 // Model is a simulated Proxmox VE cluster: per node the local disk, corosync
@@ -71,6 +72,7 @@ type Model struct {
 	order       []string // insertion order, for the unsorted API orders
 	ringSeq     uint64
 	pidSeq      int
+	qnetd       map[string]*qnetdHost // by IP (qnetd.go)
 
 	// settled is true when the last change ended with a settle that reached
 	// a fixed point and nothing changed since (see commit): settling again
@@ -100,6 +102,9 @@ type NodeSpec struct {
 	Addrs      map[int]string
 	HostIP     string
 	Interfaces []string
+	// WithoutQDevice is true when the corosync-qdevice package is not
+	// installed on the machine (the default is installed).
+	WithoutQDevice bool
 }
 
 // node is one machine.
@@ -116,6 +121,12 @@ type node struct {
 	journal []journalLine     // this boot only (journalctl -b)
 	ifaces  map[string]bool   // addresses configured on the machine
 	ifList  []string          // the same, in configuration order (ip addr)
+
+	// corosync-qdevice (qdevice.go): package installed, unit enabled, the
+	// running daemon (nil when not running).
+	qdInstalled bool
+	qdEnabled   bool
+	qd          *qdeviceProc
 }
 
 func (m *Model) now() time.Time {
@@ -156,8 +167,10 @@ func (m *Model) addNode(s NodeSpec) *node {
 		spec:   s,
 		files:  map[string][]byte{},
 		dirs:   map[string]bool{},
-		units:  map[string]string{unitCorosync: "inactive", unitPVECluster: "inactive"},
+		units:  map[string]string{unitCorosync: "inactive", unitPVECluster: "inactive", unitQDevice: "inactive"},
 		ifaces: map[string]bool{},
+
+		qdInstalled: !s.WithoutQDevice,
 	}
 	addrs := s.Interfaces
 	if addrs == nil {
@@ -289,6 +302,7 @@ func (m *Model) PowerOn(name string) error {
 	m.startPmxcfs(n)
 	m.settle()
 	m.startCorosync(n)
+	m.bootQDevice(n)
 	m.commit()
 	return nil
 }
@@ -306,8 +320,10 @@ func (m *Model) PowerOff(name string) error {
 	n.powered = false
 	n.cs = nil
 	n.cfs = nil
+	n.qd = nil
 	n.units[unitCorosync] = "inactive"
 	n.units[unitPVECluster] = "inactive"
+	n.units[unitQDevice] = "inactive"
 	m.commit()
 	return nil
 }

@@ -78,6 +78,18 @@ func (m *Model) reloadNode(n *node) int {
 	// votequorum's wait_for_all, last_man_standing, auto_tie_breaker and
 	// allow_downscale need a restart (votequorum.5).
 	nc.waitForAll, nc.lms, nc.atb, nc.downscale = p.cfg.waitForAll, p.cfg.lms, p.cfg.atb, p.cfg.downscale
+	// votequorum re-reads its part after the totem reload; a configuration
+	// it refuses keeps the runtime quorum data (two_node with a device,
+	// §7.2), while bad device votes only disable qdevice operations (§7.4).
+	if nc.vqErr != "" {
+		m.csLog(n, p.pid, "VOTEQ", "configuration error: "+nc.vqErr)
+		m.csLog(n, p.pid, "VOTEQ", "will continue with current runtime data")
+		nc.expected, nc.twoNode = p.cfg.expected, p.cfg.twoNode
+		nc.device, nc.devVotes, nc.devErr, nc.vqErr = p.cfg.device, p.cfg.devVotes, p.cfg.devErr, ""
+	} else if nc.devErr != "" {
+		m.csLog(n, p.pid, "VOTEQ", "configuration error: "+nc.devErr)
+		m.csLog(n, p.pid, "VOTEQ", "Qdevice operations disabled until the configuration is fixed")
+	}
 	for _, nw := range nc.nodes {
 		if p.cfg.byID(nw.id) == nil && (own == nil || nw.id != own.id) {
 			m.csLog(n, p.pid, "KNET", fmt.Sprintf("host: host: %d (passive) best link: 0 (pri: 1)", nw.id))

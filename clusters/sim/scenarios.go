@@ -46,7 +46,14 @@ func ScenarioNames() []string {
 //   - with a joiner (scenarios_join.go): "join-member" (lab pve1..pve3 v4
 //     running; pve4 standalone and powered on, host IP 192.0.2.4, also
 //     configured on 10.10.10.4; declared with nodeid 4, link0 10.10.10.4)
-//     and "join-would-lose-quorum" (the same with pve3 powered off).
+//     and "join-would-lose-quorum" (the same with pve3 powered off);
+//   - with a qdevice (scenarios_qdevice.go; qnetd host 10.99.1.200):
+//     "qdevice-two-node" (cluster "duo" pve1, pve2 v3 running, qnetd up;
+//     declared with an ffsplit qdevice), "qdevice-grow" (lab pve1..pve4 v5
+//     with an ffsplit qdevice set up by pvecm qdevice setup, v6; pve5
+//     standalone, host IP 192.0.2.5, also on 10.10.10.5; declared with
+//     five members and an lms qdevice) and "qdevice-grow-off" (the same,
+//     declared with five members and no qdevice).
 func Scenario(name string) (*Model, error) {
 	f, ok := scenarios[name]
 	if !ok {

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -58,8 +59,15 @@ func partsString(parts [][]*node) string {
 func fingerprint(m *Model) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ringSeq %d pidSeq %d certGen %v certChanged %v fingerprints %v\n", m.ringSeq, m.pidSeq, m.certGen, m.certChanged, m.Fingerprints)
+	for _, ip := range sortedKeys(m.qnetd) {
+		fmt.Fprintf(&b, "qnetd %+v\n", *m.qnetd[ip])
+	}
 	for _, n := range m.sortedNodes() {
 		fmt.Fprintf(&b, "%s powered %v cut %v units %v\n", n.spec.Name, n.powered, n.cut, n.units)
+		fmt.Fprintf(&b, "%s qdevice installed %v enabled %v running %v\n", n.spec.Name, n.qdInstalled, n.qdEnabled, n.qd != nil)
+		if n.qd != nil {
+			fmt.Fprintf(&b, "%s qdevice %+v\n", n.spec.Name, *n.qd)
+		}
 		fmt.Fprintf(&b, "%s files %q dirs %v ifaces %v %v\n", n.spec.Name, n.files, n.dirs, n.ifaces, n.ifList)
 		if n.db != nil {
 			fmt.Fprintf(&b, "%s db v%d %v %q dirs %v\n", n.spec.Name, n.db.version, n.db.mtime, n.db.files, n.db.dirs)
@@ -135,10 +143,20 @@ func TestRunLine_ReadOnlySkipsSettle(t *testing.T) {
 		{"pvecm add", "pvecm add pve2 --link0 10.10.10.1", false},
 		{"pvecm add bad args", "pvecm add", false},
 		{"pvecm addnode", "pvecm addnode pve9 --link0 10.10.10.9", false},
+		{"command -v qdevice", "command -v corosync-qdevice", true},
+		{"qnetd probe", "timeout 3 bash -c '</dev/tcp/10.99.1.200/5403'", true},
+		{"qdevice-tool -s", "corosync-qdevice-tool -s", true},
+		{"qdevice is-active", "systemctl is-active corosync-qdevice", true},
+		{"qdevice start", "systemctl start corosync-qdevice", false},
+		{"qdevice enable", "systemctl enable corosync-qdevice", false},
+		{"pvecm qdevice setup", "pvecm qdevice setup 10.99.1.200 --force", false},
+		{"pvecm qdevice remove", "pvecm qdevice remove", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := cluster(t, 3, 1, 2, 3)
+			m.AddQNetd("10.99.1.200")
+			mustRun(t, m, "pve1", "true") // settle after AddQNetd
 			quick := false
 			prev := settleCheck
 			settleCheck = func(m *Model, run func()) { quick = true; verifySettled(m, run) }
@@ -257,5 +275,35 @@ quorum {
 				t.Errorf("nodeid %d, want %d", id, tc.wantID)
 			}
 		})
+	}
+}
+
+// sortedKeys returns a map's keys, sorted.
+func sortedKeys[V any](mp map[string]V) []string {
+	out := make([]string, 0, len(mp))
+	for k := range mp {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// A settled model with a running qdevice stays settled through the qdevice
+// reads, and every qdevice change (qnetd power, daemon stop) is seen by the
+// next read (the quorum view follows).
+func TestRunLine_QDeviceReadsStaySettled(t *testing.T) {
+	m := duoWithQDevice(t)
+	for _, cmd := range []string{"corosync-qdevice-tool -s", "corosync-quorumtool -s", "systemctl is-active corosync-qdevice"} {
+		mustRun(t, m, "pve1", cmd)
+	}
+	if err := m.PowerOffQNetd(qnetdIP); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRun(t, m, "pve1", "corosync-qdevice-tool -s"); !strings.Contains(got, "State:\t\t\tConnect failed\n") {
+		t.Errorf("after qnetd power-off: %s", got)
+	}
+	mustRun(t, m, "pve2", "systemctl stop corosync-qdevice")
+	if got := mustRun(t, m, "pve1", "corosync-quorumtool -s"); !strings.Contains(got, "         2          1         NR pve2\n") {
+		t.Errorf("after stopping pve2's daemon:\n%s", got)
 	}
 }

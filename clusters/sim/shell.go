@@ -134,23 +134,26 @@ var commands map[string]commandFunc
 
 func init() {
 	commands = map[string]commandFunc{
-		"hostname":            cmdHostname,
-		"ip":                  cmdIP,
-		"systemctl":           cmdSystemctl,
-		"corosync-quorumtool": cmdQuorumtool,
-		"corosync-cmapctl":    cmdCmapctl,
-		"corosync-cfgtool":    cmdCfgtool,
-		"pvecm":               cmdPvecm,
-		"cat":                 cmdCat,
-		"cp":                  cmdCp,
-		"mv":                  cmdMv,
-		"mkdir":               cmdMkdir,
-		"rmdir":               cmdRmdir,
-		"ls":                  cmdLs,
-		"rm":                  cmdRm,
-		"sha256sum":           cmdSha256sum,
-		"journalctl":          cmdJournalctl,
-		"true":                func(*Model, *node, simpleCmd, []byte) *result { return &result{} },
+		"hostname":              cmdHostname,
+		"ip":                    cmdIP,
+		"systemctl":             cmdSystemctl,
+		"corosync-quorumtool":   cmdQuorumtool,
+		"corosync-cmapctl":      cmdCmapctl,
+		"corosync-cfgtool":      cmdCfgtool,
+		"pvecm":                 cmdPvecm,
+		"cat":                   cmdCat,
+		"cp":                    cmdCp,
+		"mv":                    cmdMv,
+		"mkdir":                 cmdMkdir,
+		"rmdir":                 cmdRmdir,
+		"ls":                    cmdLs,
+		"rm":                    cmdRm,
+		"sha256sum":             cmdSha256sum,
+		"journalctl":            cmdJournalctl,
+		"true":                  func(*Model, *node, simpleCmd, []byte) *result { return &result{} },
+		"command":               cmdCommand,
+		"timeout":               cmdTimeout,
+		"corosync-qdevice-tool": cmdQDeviceTool,
 	}
 }
 
@@ -212,7 +215,8 @@ func readOnlyCmd(c simpleCmd) bool {
 		return false
 	}
 	switch c.args[0] {
-	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls", "ip":
+	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls", "ip",
+		"command", "timeout", "corosync-qdevice-tool":
 		return true
 	case "systemctl":
 		return len(c.args) >= 2 && c.args[1] == "is-active"

@@ -52,7 +52,14 @@ func (m *Model) snapshotNode(n *node) state.Node {
 			ExpectedVotes: p.qv.expected, HighestExpected: p.qv.highest, TotalVotes: p.qv.total, Quorum: p.qv.quorum,
 			Flags: append([]string{}, p.qv.flags...)}
 		for _, mb := range p.qv.members {
-			q.Members = append(q.Members, state.Member{NodeID: mb.id, Votes: mb.votes, Name: mb.name, Local: mb.id == n.nodeID()})
+			q.Members = append(q.Members, state.Member{NodeID: mb.id, Votes: mb.votes, Qdevice: mb.qdev, Name: mb.name, Local: mb.id == n.nodeID()})
+		}
+		if p.qv.qdevice { // the device row as corosync-quorumtool prints it (§3.6)
+			votes := 0
+			if p.qv.devCast {
+				votes = p.qv.devVotes
+			}
+			q.Members = append(q.Members, state.Member{NodeID: 0, Votes: votes, Name: "Qdevice"})
 		}
 		sn.Quorum = q
 		for _, l := range sortedLinks(p.bound) {
@@ -69,6 +76,7 @@ func (m *Model) snapshotNode(n *node) state.Node {
 			sn.Links = append(sn.Links, link)
 		}
 	}
+	sn.QDevice = m.snapshotQDevice(n)
 	if n.cfs != nil {
 		sn.API = state.Reach{OK: true}
 		sn.PVE = m.pveStatus(n)
@@ -111,9 +119,15 @@ func (m *Model) pveStatus(n *node) *state.PVEStatus {
 // Shared, when present, is written into every node's DB (restoreShared);
 // without it every DB gets NewCluster's layout for the snapshot's nodes.
 //
+// qdevice (restoreQDevices): a missing package is restored, an active
+// daemon is enabled and started with a client NSS DB, and a qnetd host is
+// added (up, with the cluster's certificate signed) at the configured
+// device host when some node reached it.
+//
 // Limits: cable cuts, -e overrides, ring ids, wait_for_all history and DB
 // contents other than corosync.conf are not in a snapshot and are not
-// restored; a node SSH did not reach is powered off; a recorded CMAP
+// restored; nor is a registration left by a failed qdevice daemon (its
+// members show NR instead of NA); a node SSH did not reach is powered off; a recorded CMAP
 // rejection is replayed into the journal as a start that exited; authkeys
 // are assumed equal everywhere.
 func FromSnapshot(s state.Cluster) (*Model, error) {
@@ -210,6 +224,7 @@ func FromSnapshot(s state.Cluster) (*Model, error) {
 			n.units[unitCorosync] = state.Failed
 		}
 	}
+	m.restoreQDevices(s)
 	m.commit()
 	return m, nil
 }

@@ -12,6 +12,13 @@ type quorumView struct {
 	quorate  bool
 	flags    []string
 	members  []qMember // ascending nodeid
+
+	// qdevice is true when this node's votequorum has a qdevice registered:
+	// the Qdevice column and row are shown (reference §3.6); devVotes and
+	// devCast are the device's votes and whether it casts them here.
+	qdevice  bool
+	devVotes int
+	devCast  bool
 }
 
 // qMember is one row of the membership table.
@@ -20,6 +27,25 @@ type qMember struct {
 	votes int
 	name  string // nodelist name as this node's runtime config has it
 	addr  string // first link address (what -i prints)
+	qdev  string // Qdevice column: "A,V,NMW"-style or "NR"; "" without the column
+}
+
+// qdeviceFlags is member x's Qdevice column (reference §3.6): NR when no
+// qdevice registered on it, else Alive (daemon running), casts Vote, and
+// Master Wins (never set: the net model's algorithms do not use it).
+func qdeviceFlags(x *node) string {
+	p := x.cs
+	if !p.qdRegistered {
+		return "NR"
+	}
+	a, v := "NA", "NV"
+	if x.qd != nil {
+		a = "A"
+	}
+	if p.qdCast {
+		v = "V"
+	}
+	return a + "," + v + ",NMW"
 }
 
 // ownVotes is the votes a node contributes: its own nodelist entry's
@@ -38,7 +64,8 @@ func ownVotes(n *node) int {
 //     (wait_for_all, implied by two_node) — released once total reached
 //     this node's expected votes;
 //   - flags in the order 2Node Quorate WaitForAll LastManStanding
-//     AutoTieBreaker AllowDownscale Qdevice.
+//     AutoTieBreaker AllowDownscale Qdevice (Qdevice while a device is
+//     registered here, lab §4).
 func quorumOf(p *corosyncProc, total, highest int) (quorum int, quorate bool, flags []string) {
 	quorum = highest/2 + 1
 	if p.cfg.twoNodeActive() {
@@ -66,6 +93,9 @@ func quorumOf(p *corosyncProc, total, highest int) (quorum int, quorate bool, fl
 	if p.cfg.downscale {
 		flags = append(flags, "AllowDownscale")
 	}
+	if p.qdRegistered {
+		flags = append(flags, "Qdevice")
+	}
 	return quorum, quorate, flags
 }
 
@@ -79,16 +109,27 @@ func (p *corosyncProc) expectedVotes() int {
 	return p.cfg.configExpected()
 }
 
+// nodeTotal is n's total votes: the partition's node votes plus the
+// device's while it casts them on n (reference §7.1, lab §4: the survivor
+// of a split counts 2 of 3, the other side 1).
+func nodeTotal(n *node, nodeVotes int) int {
+	if n.cs.qdCast {
+		return nodeVotes + n.cs.cfg.deviceVotes()
+	}
+	return nodeVotes
+}
+
 // computeQuorum recomputes the votequorum view of every member of part and
 // logs quorate transitions the way corosync does.
 func (m *Model) computeQuorum(part []*node) {
-	total := 0
+	nodeVotes := 0
 	for _, n := range part {
-		total += ownVotes(n)
+		nodeVotes += ownVotes(n)
 	}
 	highest := 0
 	for _, n := range part {
 		p := n.cs
+		total := nodeTotal(n, nodeVotes)
 		// Votes above expected raise expected (and clear an -e value below
 		// them; reference §7.3 (b)).
 		if total > p.expectedVotes() {
@@ -105,12 +146,17 @@ func (m *Model) computeQuorum(part []*node) {
 		p := n.cs
 		wasKnown := p.qv.quorum != 0
 		was := p.quorate
+		total := nodeTotal(n, nodeVotes)
 		q, ok, flags := quorumOf(p, total, highest)
-		view := quorumView{expected: p.expectedVotes(), highest: highest, total: total, quorum: q, quorate: ok, flags: flags}
+		view := quorumView{expected: p.expectedVotes(), highest: highest, total: total, quorum: q, quorate: ok, flags: flags,
+			qdevice: p.qdRegistered, devVotes: p.cfg.deviceVotes(), devCast: p.qdCast}
 		for _, x := range part {
 			row := qMember{id: x.nodeID(), votes: ownVotes(x)}
 			if e := p.cfg.byID(row.id); e != nil {
 				row.name, row.addr = e.name, e.firstAddr()
+			}
+			if view.qdevice {
+				row.qdev = qdeviceFlags(x)
 			}
 			view.members = append(view.members, row)
 		}
@@ -139,6 +185,7 @@ func (m *Model) setExpected(n *node, want int) bool {
 	for _, x := range part {
 		total += ownVotes(x)
 	}
+	total = nodeTotal(n, total)
 	if want < 1 || want < total {
 		return false
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -103,7 +104,14 @@ func (a *applier) rounds(ctx context.Context, approve func() bool) int {
 			fmt.Fprintln(a.stderr, "Apply cancelled; nothing more was changed.")
 			return exitError
 		}
-		if !a.apply(ctx, &cs) {
+		done, err := a.applyOnce(ctx, &cs)
+		switch {
+		case err == nil:
+		case errors.Is(err, reconciler.ErrPrecondition) && done > 0:
+			// A later action of this round was planned on a prediction the
+			// cluster did not match; nothing of it ran. Plan again.
+			fmt.Fprintf(a.stdout, "\nRe-planning: %v\n", firstLine(err))
+		default:
 			return exitError
 		}
 	}
@@ -113,8 +121,15 @@ func (a *applier) rounds(ctx context.Context, approve func() bool) int {
 
 // apply runs one changeset and reports; false when it stopped.
 func (a *applier) apply(ctx context.Context, cs *reconciler.Changeset) bool {
+	_, err := a.applyOnce(ctx, cs)
+	return err == nil
+}
+
+// applyOnce runs one changeset, reports, and returns how many actions were
+// done and why it stopped (the error is already printed).
+func (a *applier) applyOnce(ctx context.Context, cs *reconciler.Changeset) (int, error) {
 	if len(cs.Actions) == 0 {
-		return true
+		return 0, nil
 	}
 	fmt.Fprintf(a.stdout, "\nApplying %d action(s) to cluster %q:\n", len(cs.Actions), a.decl.Metadata.Name)
 	start := time.Now()
@@ -124,11 +139,24 @@ func (a *applier) apply(ctx context.Context, cs *reconciler.Changeset) bool {
 		Events:  progress(a.stdout),
 	})
 	if err != nil {
-		fmt.Fprintf(a.stderr, "\nApply stopped: %v\n", err)
-		return false
+		if !errors.Is(err, reconciler.ErrPrecondition) || rep == nil || len(rep.Done) == 0 {
+			fmt.Fprintf(a.stderr, "\nApply stopped: %v\n", err)
+		}
+		if rep == nil {
+			return 0, err
+		}
+		return len(rep.Done), err
 	}
 	fmt.Fprintf(a.stdout, "\nApplied: %d done, %d already in place, in %s.\n", len(rep.Done), len(rep.Skipped), round(time.Since(start)))
-	return true
+	return len(rep.Done), nil
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func confirm(stdout io.Writer) bool {

@@ -11,6 +11,8 @@
 //   - ParseCfgtoolStatus: `corosync-cfgtool -s` (reference §7.6).
 //   - ParseCmapGet, ParseCmapUint: `corosync-cmapctl -g KEY` (reference §7.6).
 //   - ParseServices: `systemctl is-active UNIT...`, one state per line.
+//   - ParseQDeviceState: the "State:" line of `corosync-qdevice-tool -s`
+//     (corosync-lab.md §4, the state strings of reference §2.10).
 //   - ParseIPAddr: `ip -o addr show`, the addresses a joining node has
 //     (reference §2.9 assert_joinable).
 //   - FindCMAPRejection: corosync's log or journal, searched since its last

@@ -10,7 +10,7 @@ import (
 // panic, and a successful parse must keep the documented shape (non-nil
 // slices, member count matching "Nodes:").
 func FuzzParsers(f *testing.F) {
-	for _, dir := range []string{"quorumtool", "cfgtool", "journal", "clusterstatus"} {
+	for _, dir := range []string{"quorumtool", "cfgtool", "journal", "clusterstatus", "qdevicetool"} {
 		files, err := filepath.Glob(filepath.Join("testdata", dir, "*"))
 		if err != nil {
 			f.Fatal(err)
@@ -49,6 +49,9 @@ func FuzzParsers(f *testing.F) {
 		_, _, _, _ = ParseCmapGet(b)
 		_, _ = ParseCmapUint(b)
 		_, _ = ParseServices(b, 2)
+		if st, err := ParseQDeviceState(b); err == nil && st == "" {
+			t.Fatal("ParseQDeviceState: empty state without error")
+		}
 		if addrs, err := ParseIPAddr(b); err == nil && addrs == nil {
 			t.Fatal("ParseIPAddr: nil slice without error")
 		}
