@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/state/corosync"
@@ -21,6 +22,7 @@ func init() {
 		"remove-link":        scenarioRemoveLink,
 		"votes":              scenarioVotes,
 		"lagging-runtime":    scenarioLaggingRuntime,
+		"two-node-degraded":  scenarioTwoNodeDegraded,
 	} {
 		scenarios[name] = f
 	}
@@ -250,4 +252,21 @@ func editClusterConf(m *Model, node string, edit func(*corosync.Config)) error {
 		}
 	}
 	return nil
+}
+
+// scenarioTwoNodeDegraded is the seed story of a temporary expected-votes
+// override: a two-node cluster "duo" without two_node (Proxmox writes none,
+// reference §7.2) whose pve2 is down, so pve1 is inquorate and /etc/pve
+// read-only. The intent declares `pvecm expected 1` for two hours from the
+// model's clock, with a reason.
+func scenarioTwoNodeDegraded() (*Model, error) {
+	m := NewCluster("duo", link0, labNodes("pve", 1, 2), 3)
+	if err := powerAll(m, "pve1"); err != nil {
+		return nil, err
+	}
+	expires := m.now().Add(2 * time.Hour).UTC().Truncate(time.Second)
+	m.intent = func(d *api.Cluster) {
+		d.Spec.Quorum.TemporaryExpectedVotes = &api.TemporaryExpected{Votes: 1, Reason: "pve2 mainboard swap", Expires: expires}
+	}
+	return m, nil
 }

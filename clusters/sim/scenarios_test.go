@@ -7,7 +7,7 @@ import (
 
 func TestScenario_UnknownNameListsKnownNames(t *testing.T) {
 	_, err := Scenario("nope")
-	if err == nil || !strings.Contains(err.Error(), "add-link, healthy, join-member, join-would-lose-quorum, lagging-runtime, move-ring0, qdevice-grow, qdevice-grow-off, qdevice-two-node, remove-link, remove-member, remove-online, remove-with-guests, stale-node, votes") {
+	if err == nil || !strings.Contains(err.Error(), "add-link, healthy, join-member, join-would-lose-quorum, lagging-runtime, move-ring0, qdevice-grow, qdevice-grow-off, qdevice-two-node, remove-link, remove-member, remove-online, remove-with-guests, stale-node, two-node-degraded, votes") {
 		t.Fatalf("err = %v, want it to list every scenario, sorted", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -156,5 +157,66 @@ func TestE2EJoinThatWouldCostQuorumIsRefused(t *testing.T) {
 	r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
 	if r.code != 1 || !strings.Contains(r.stdout, "joining now would cost quorum") || !strings.Contains(r.stdout, "2 of 4 votes present, quorum 3 (NOT quorate)") {
 		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestE2EQDeviceStories(t *testing.T) {
+	t.Run("two-node cluster gets a qdevice", func(t *testing.T) {
+		cfg := serve(t, "--scenario", "qdevice-two-node")
+		plan := quorate(t, "plan", "--detailed-exitcode", cfg)
+		if plan.code != 2 || !strings.Contains(plan.stdout, "SetupQDevice") || !strings.Contains(plan.stdout, "after:  3 of 3 votes present, quorum 2 (quorate)") {
+			t.Fatalf("plan: exit %d\n%s%s", plan.code, plan.stdout, plan.stderr)
+		}
+		applyConverges(t, cfg)
+	})
+	t.Run("four nodes with a qdevice grow to five with lms", func(t *testing.T) {
+		cfg := serve(t, "--scenario", "qdevice-grow")
+		dir := t.TempDir()
+		r := quorate(t, "apply", "--auto-approve", "--state-dir", dir, cfg)
+		if r.code != 0 {
+			t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		order := regexp.MustCompile(`(?m)^1\. (RemoveQDevice|JoinMember|SetupQDevice)`).FindAllStringSubmatch(r.stdout, -1)
+		var got []string
+		for _, m := range order {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, ",") != "RemoveQDevice,JoinMember,SetupQDevice" {
+			t.Errorf("rounds %v, want the qdevice removed, the node joined, lms set up\n%s", got, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "no other node may fail") {
+			t.Errorf("the lms risk is not stated:\n%s", r.stdout)
+		}
+		if again := quorate(t, "plan", "--detailed-exitcode", "--state-dir", dir, cfg); again.code != 0 {
+			t.Fatalf("plan after: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+		}
+	})
+}
+
+func TestE2ETemporaryExpectedVotes(t *testing.T) {
+	cfg := serve(t, "--scenario", "two-node-degraded")
+	r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
+	// pve2 stays down, so the cluster cannot converge; the override is set.
+	if r.code != 1 || !strings.Contains(r.stdout, "SetExpectedVotes") || !strings.Contains(r.stdout, "mainboard swap") {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	pve1 := func() *state.Node {
+		c := observeJSON(t, cfg)
+		return c.Node("pve1")
+	}
+	if n := pve1(); !n.Quorate() || n.Quorum.ExpectedVotes != 1 {
+		t.Fatalf("pve1 with the override: %+v", n.Quorum)
+	}
+	// The declaration's expiry passes (here: moved into the past): the
+	// override lapses and pve1 is read-only again, as declared.
+	b, _ := os.ReadFile(cfg)
+	past := regexp.MustCompile(`expires: .*`).ReplaceAll(b, []byte("expires: 2020-01-01T00:00:00Z"))
+	os.WriteFile(cfg, past, 0o600)
+	r = quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
+	if !strings.Contains(r.stdout, "ClearExpectedVotes") {
+		t.Fatalf("apply after expiry: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := pve1(); n.Quorate() || n.Quorum.ExpectedVotes != 2 {
+		t.Fatalf("pve1 after expiry: %+v", n.Quorum)
 	}
 }
