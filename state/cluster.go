@@ -378,6 +378,12 @@ func (c *Cluster) Fingerprint() string {
 			}
 			fmt.Fprintf(&b, " quorate=%t expected=%d members=%s", q.Quorate, q.ExpectedVotes, strings.Join(ids, ","))
 		}
+		if d := n.QDevice; d != nil {
+			fmt.Fprintf(&b, " qdevice=%t/%s/%s/%t", d.Installed, d.Service, d.State, d.Error != "")
+		}
+		if j := n.Joiner; j != nil {
+			fmt.Fprintf(&b, " joiner=%v/%t/%v/%t", j.Interfaces, j.Authkey, j.Guests, j.Error != "")
+		}
 		b.WriteString("\n")
 	}
 	if sh := c.Shared; sh != nil {

@@ -74,10 +74,7 @@ func (s *Server) RenewCert(node string) error {
 	s.certMu.Unlock()
 	var restartErr error
 	if n.on {
-		if n.api != nil {
-			n.api.Close()
-		}
-		n.api = nil
+		n.closeAPI()
 		restartErr = s.upAPI(n) // on failure Sync retries
 	}
 	s.mu.Unlock()

@@ -35,8 +35,13 @@ type simNode struct {
 	apiPort, sshPort int
 
 	// Guarded by Server.mu.
-	on    bool
-	api   *http.Server // nil while off (or after a failed API restart)
+	on  bool
+	api *http.Server // nil while off (or after a failed API restart)
+	// apiLn is api's listener. It is closed here too, not only through
+	// api.Close: an http.Server closed before its Serve goroutine has run
+	// does not know the listener yet, and the port would stay bound until
+	// that goroutine runs — a re-listen in between fails with EADDRINUSE.
+	apiLn net.Listener
 	sshLn net.Listener
 
 	connMu   sync.Mutex
@@ -103,8 +108,7 @@ func (s *Server) up(n *simNode) error {
 	}
 	sshLn, err := net.Listen("tcp", loopback(n.sshPort))
 	if err != nil {
-		n.api.Close()
-		n.api = nil
+		n.closeAPI()
 		return fmt.Errorf("simnet: node %s: SSH port: %w", n.name, err)
 	}
 	n.sshLn = &gate{Listener: sshLn, open: func() bool { return s.powered(n.name) }}
@@ -136,6 +140,7 @@ func (s *Server) upAPI(n *simNode) error {
 		ErrorLog:          log.New(io.Discard, "", 0), // TLS handshake noise from pin mismatches
 		BaseContext:       func(net.Listener) context.Context { return context.Background() },
 	}
+	n.apiLn = apiLn
 	api := n.api
 	gated := &gate{Listener: apiLn, open: func() bool { return s.powered(n.name) }}
 	s.wg.Add(1)
@@ -152,16 +157,25 @@ func (n *simNode) down() {
 		return
 	}
 	n.on = false
-	if n.api != nil {
-		n.api.Close() // listener and every connection
-		n.api = nil
-	}
+	n.closeAPI()
 	n.sshLn.Close()
 	n.connMu.Lock()
 	for c := range n.sshConns {
 		c.Close()
 	}
 	n.connMu.Unlock()
+}
+
+// closeAPI closes n's API server, its connections and its listener.
+func (n *simNode) closeAPI() {
+	if n.api != nil {
+		n.api.Close() // every connection, and the listener once Serve tracks it
+		n.api = nil
+	}
+	if n.apiLn != nil {
+		n.apiLn.Close()
+		n.apiLn = nil
+	}
 }
 
 // powered asks the Backend and, when the node is off, has the watcher catch
