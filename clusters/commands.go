@@ -97,6 +97,16 @@ func CmdJoin(peer, fingerprint string, nodeid, votes int, links map[int]string) 
 	return cmd
 }
 
+// HA commands. `ha-manager crm-command disarm-ha freeze` releases every HA
+// watchdog cluster-wide while keeping the resources' state; `arm-ha` undoes
+// it. Both exist from Proxmox VE 9.2 on.
+const (
+	// CmdPVEVersion prints "pve-manager/9.2.1/<repoid> (running kernel: ...)".
+	CmdPVEVersion = "pveversion"
+	CmdHADisarm   = "ha-manager crm-command disarm-ha freeze"
+	CmdHAArm      = "ha-manager crm-command arm-ha"
+)
+
 // QDevice commands (reference §3.9, §3.10).
 const (
 	// CmdQDeviceInstalled prints the daemon's path; exit 1 when absent.

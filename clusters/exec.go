@@ -73,6 +73,10 @@ func (r *Remote) Exec(ctx context.Context, s reconciler.Step) error {
 		return r.check(ctx, m, s, CmdBackup(s.Path, s.BackupPath), nil)
 	case reconciler.StepInstallFile:
 		return r.install(ctx, m, s)
+	case reconciler.StepHADisarm:
+		return r.check(ctx, m, s, CmdHADisarm, nil)
+	case reconciler.StepHAArm:
+		return r.check(ctx, m, s, CmdHAArm, nil)
 	case reconciler.StepSetExpected:
 		if s.Votes < 1 || s.Votes > 65535 {
 			return fmt.Errorf("step %s: %d expected votes is out of range", s, s.Votes)

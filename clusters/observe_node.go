@@ -95,6 +95,11 @@ func (r *Remote) observeSSH(ctx context.Context, m *api.Member, n *state.Node) e
 				}
 			}
 		}},
+		{CmdPVEVersion, func(res sshrun.Result) {
+			if res.Code == 0 {
+				n.PVEVersion = cmdout.ParsePVEVersion(res.Stdout)
+			}
+		}},
 		{CmdCorosyncLog, func(res sshrun.Result) {
 			if res.Code == 0 {
 				n.CMAPRejection = cmdout.FindCMAPRejection(res.Stdout)

@@ -189,6 +189,13 @@ const (
 	StepQDeviceSetup
 	// StepQDeviceRemove runs `pvecm qdevice remove` on Node.
 	StepQDeviceRemove
+	// StepHADisarm runs `ha-manager crm-command disarm-ha freeze` on Node:
+	// every HA watchdog is released cluster-wide, resources keep their state
+	// (Proxmox VE 9.2+).
+	StepHADisarm
+	// StepHAArm runs `ha-manager crm-command arm-ha` on Node. Planned with
+	// Always, so it runs even when an earlier step of its action failed.
+	StepHAArm
 	// StepLearnFingerprint reads Target's new certificate fingerprint from
 	// Node's API (GET /cluster/config/join, pve_fp) and records it in the
 	// controller's pins: joining regenerates the certificate (reference §1.1).
@@ -211,6 +218,8 @@ var stepNames = map[StepKind]string{
 	StepSetExpected:      "SetExpected",
 	StepQDeviceSetup:     "QDeviceSetup",
 	StepQDeviceRemove:    "QDeviceRemove",
+	StepHADisarm:         "HADisarm",
+	StepHAArm:            "HAArm",
 }
 
 // String returns the step kind's name.
@@ -261,6 +270,9 @@ type Step struct {
 	Links       []LinkAddress `json:"links,omitempty"`
 	// Force adds --force (qdevice setup with lms).
 	Force bool `json:"force,omitempty"`
+	// Always runs the step even after an earlier step of the same action
+	// failed (re-arming HA).
+	Always bool `json:"always,omitempty"`
 }
 
 // LinkAddress is a node's address on one link.
@@ -299,6 +311,10 @@ func (s Step) String() string {
 		return fmt.Sprintf("pvecm qdevice setup %s on %s", s.Peer, s.Node)
 	case StepQDeviceRemove:
 		return fmt.Sprintf("pvecm qdevice remove on %s", s.Node)
+	case StepHADisarm:
+		return fmt.Sprintf("ha-manager crm-command disarm-ha freeze on %s (HA watchdogs released cluster-wide)", s.Node)
+	case StepHAArm:
+		return fmt.Sprintf("ha-manager crm-command arm-ha on %s (runs even if a step above fails)", s.Node)
 	case StepSetExpected:
 		return fmt.Sprintf("pvecm expected %d on %s (runtime only)", s.Votes, s.Node)
 	case StepLearnFingerprint:

@@ -146,26 +146,63 @@ func Apply(ctx context.Context, c Cluster, cs *Changeset, opts ApplyOptions) (*R
 			return rep, &ApplyError{Action: a, What: "keeping the controller's backup failed", Err: err,
 				Changed: "nothing for this action; " + doneText(rep), Do: "fix the state directory (permissions, space), then run apply again"}
 		}
-		for j, s := range a.Steps {
-			t0 := opts.Clock.Now()
-			err := c.Exec(ctx, s)
-			emit(Event{Action: i + 1, Actions: len(cs.Actions), Summary: a.Summary(), Phase: "step",
-				Step: j + 1, Steps: len(a.Steps), Detail: s.String(), Duration: opts.Clock.Now().Sub(t0), Err: err})
-			if err != nil {
-				return rep, &ApplyError{Action: a, What: fmt.Sprintf("step %d (%s) failed", j+1, s), Err: err,
-					Changed: stepsText(a.Steps[:j]) + "; " + doneText(rep), Do: recovery(a, j)}
-			}
+		if err := runAction(ctx, c, a, i, len(cs.Actions), opts, emit); err != nil {
+			err.Changed += "; " + doneText(rep)
+			return rep, err
 		}
-		t0 = opts.Clock.Now()
-		if err := settle(ctx, c, a.Post, opts); err != nil {
-			return rep, &ApplyError{Action: a, What: fmt.Sprintf("postcondition not met after %s", opts.Settle), Err: err,
-				Changed: stepsText(a.Steps) + "; " + doneText(rep), Do: recovery(a, len(a.Steps))}
-		}
-		emit(Event{Action: i + 1, Actions: len(cs.Actions), Summary: a.Summary(), Phase: "verify",
-			Detail: fmt.Sprintf("%d postconditions hold", len(a.Post)), Duration: opts.Clock.Now().Sub(t0)})
 		rep.Done = append(rep.Done, a)
 	}
 	return rep, nil
+}
+
+// runAction runs a's steps, waits for its postconditions, and finally runs
+// its Always steps (re-arming HA) whatever happened before: after a
+// successful verification, or after a failed step or postcondition.
+func runAction(ctx context.Context, c Cluster, a Action, i, n int, opts ApplyOptions, emit func(Event)) *ApplyError {
+	var main, always []int
+	for j, s := range a.Steps {
+		if s.Always {
+			always = append(always, j)
+		} else {
+			main = append(main, j)
+		}
+	}
+	step := func(j int) error {
+		s := a.Steps[j]
+		t0 := opts.Clock.Now()
+		err := c.Exec(ctx, s)
+		emit(Event{Action: i + 1, Actions: n, Summary: a.Summary(), Phase: "step",
+			Step: j + 1, Steps: len(a.Steps), Detail: s.String(), Duration: opts.Clock.Now().Sub(t0), Err: err})
+		return err
+	}
+	finally := func(failure *ApplyError) *ApplyError {
+		for _, j := range always {
+			if err := step(j); err != nil {
+				if failure == nil {
+					failure = &ApplyError{Action: a, What: fmt.Sprintf("step %d (%s) failed", j+1, a.Steps[j]), Err: err,
+						Changed: stepsText(a.Steps), Do: recovery(a, len(a.Steps))}
+				}
+				failure.Do = fmt.Sprintf("run `%s` by hand first (it failed: %v); then: %s", a.Steps[j], err, failure.Do)
+			}
+		}
+		return failure
+	}
+	var done []Step
+	for _, j := range main {
+		if err := step(j); err != nil {
+			return finally(&ApplyError{Action: a, What: fmt.Sprintf("step %d (%s) failed", j+1, a.Steps[j]), Err: err,
+				Changed: stepsText(done), Do: recovery(a, j)})
+		}
+		done = append(done, a.Steps[j])
+	}
+	t0 := opts.Clock.Now()
+	if err := settle(ctx, c, a.Post, opts); err != nil {
+		return finally(&ApplyError{Action: a, What: fmt.Sprintf("postcondition not met after %s", opts.Settle), Err: err,
+			Changed: stepsText(done), Do: recovery(a, len(a.Steps))})
+	}
+	emit(Event{Action: i + 1, Actions: n, Summary: a.Summary(), Phase: "verify",
+		Detail: fmt.Sprintf("%d postconditions hold", len(a.Post)), Duration: opts.Clock.Now().Sub(t0)})
+	return finally(nil)
 }
 
 func settle(ctx context.Context, c Cluster, post []Fact, opts ApplyOptions) error {

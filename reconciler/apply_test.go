@@ -185,3 +185,28 @@ func TestApplySkipsActionWhosePostconditionsHold(t *testing.T) {
 		t.Errorf("skipped %d, executed %d; want 1 and 0", len(rep.Skipped), len(f.executed))
 	}
 }
+
+// TestApplyReArmsHAEvenWhenAStepFails: an Always step (arm-ha) runs after a
+// failure, and the error says so.
+func TestApplyReArmsHAEvenWhenAStepFails(t *testing.T) {
+	obs := staleStory()
+	cs := Plan(declared(storyNodes...), obs, testNow)
+	cs.Actions[0] = bracketHA(cs.Actions[0], "pve11")
+	f := &fakeCluster{obs: obs, onExec: func(s Step, _ *state.Cluster) error {
+		if s.Kind == StepInstallFile {
+			return errors.New("disk full")
+		}
+		return nil
+	}}
+	_, err := Apply(context.Background(), f, &cs, ApplyOptions{Clock: &fakeClock{t: testNow}})
+	if err == nil {
+		t.Fatal("apply succeeded")
+	}
+	last := f.executed[len(f.executed)-1]
+	if last.Kind != StepHAArm {
+		t.Errorf("last step run: %s, want arm-ha", last)
+	}
+	if f.executed[0].Kind != StepHADisarm {
+		t.Errorf("first step run: %s, want disarm-ha", f.executed[0])
+	}
+}

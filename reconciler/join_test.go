@@ -126,3 +126,31 @@ func TestHARiskRefusesCorosyncRestart(t *testing.T) {
 		t.Fatalf("with the risk acknowledged:\n%s", cs.Text())
 	}
 }
+
+// TestHARiskBracketedOnPVE92: where every running member has Proxmox VE 9.2
+// or later, the restart is bracketed by disarm-ha/arm-ha instead of refused.
+func TestHARiskBracketedOnPVE92(t *testing.T) {
+	cl := topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 4}
+	obs := cl.observe()
+	for i := range obs.Nodes {
+		obs.Nodes[i].PVEVersion = "9.2.1"
+	}
+	n := obs.Node("pve3")
+	n.PVECluster = state.Inactive
+	n.LocalConf = state.NewConfCopy([]byte(topo{nodes: four[:3], links: map[int]int{0: 0}, addr: defaultAddr, version: 3}.conf()))
+	obs.Shared.Guests = []state.Guest{{VMID: 300, Type: "qemu", Node: "pve3"}}
+	obs.Shared.HAResources = []state.HAResource{{SID: "vm:300"}}
+	cs := Plan(decl(four[:3], map[int]int{0: 0}, defaultAddr), obs, testNow)
+	if len(cs.Actions) != 1 {
+		t.Fatalf("plan:\n%s", cs.Text())
+	}
+	steps := cs.Actions[0].Steps
+	if steps[0].Kind != StepHADisarm || steps[len(steps)-1].Kind != StepHAArm || !steps[len(steps)-1].Always {
+		t.Errorf("steps not bracketed: %v", steps)
+	}
+	// One member on 8.4: no bracket, refused.
+	obs.Node("pve1").PVEVersion = "8.4.1"
+	if cs := Plan(decl(four[:3], map[int]int{0: 0}, defaultAddr), obs, testNow); len(cs.Actions) != 0 {
+		t.Errorf("with a pre-9.2 member:\n%s", cs.Text())
+	}
+}

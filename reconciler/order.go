@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/quorate/quorate/api"
@@ -62,7 +63,8 @@ func (p *planner) resyncStale(auth *state.Node) {
 		local := n.LocalConf
 		switch {
 		case local.Present && local.Digest == cluster.Digest:
-			if (n.Corosync != state.Active || n.PVECluster != state.Active) && !p.haAtRisk(n, nodeid) {
+			if n.Corosync != state.Active || n.PVECluster != state.Active {
+				// Starting services risks nothing; no HA bracket needed.
 				p.add(p.startAction(auth, n, nodeid))
 			}
 			continue
@@ -77,25 +79,48 @@ func (p *planner) resyncStale(auth *state.Node) {
 				"quorate only installs a corosync.conf with a higher config_version; bump config_version in /etc/pve/corosync.conf (Proxmox's edit procedure) so pmxcfs copies it, or repair the node's file by hand")
 			continue
 		}
-		if p.haAtRisk(n, nodeid) {
+		blocked, bracket := p.haAtRisk(n, nodeid)
+		if blocked {
 			continue
 		}
-		p.add(p.resyncAction(auth, n, nodeid))
+		a := p.resyncAction(auth, n, nodeid)
+		if bracket {
+			a = bracketHA(a, auth.Name)
+		}
+		p.add(a)
 	}
 }
 
-// haAtRisk refuses (and explains) a step that stops corosync on a running
-// member with HA-managed guests, unless the policy acknowledges it: the
-// node's HA watchdog fences it when it stays without quorum (pve-ha-manager).
-func (p *planner) haAtRisk(n *state.Node, nodeid int) bool {
-	if n.Corosync != state.Active || !p.present[nodeid] || p.desired.Spec.Policy.AcknowledgeHARisk {
-		return false
+// bracketHA disarms HA around an action (Proxmox VE 9.2+): the watchdogs are
+// released before the first step and re-armed after the postconditions hold,
+// or after a failure (Always).
+func bracketHA(a Action, node string) Action {
+	a.Reason += "; HA is disarmed (freeze) around it so no watchdog fences a node while corosync restarts"
+	a.Steps = append(append([]Step{{Kind: StepHADisarm, Node: node}}, a.Steps...), Step{Kind: StepHAArm, Node: node, Always: true})
+	return a
+}
+
+// haAtRisk decides what to do about a step that stops corosync on a running
+// member with HA-managed guests: the node's HA watchdog fences it when it
+// stays without quorum (pve-ha-manager). Where every running member has
+// Proxmox VE 9.2 or later, the action is bracketed with disarm-ha/arm-ha
+// (bracket); otherwise it is refused and explained (blocked) unless the
+// policy acknowledges the risk.
+func (p *planner) haAtRisk(n *state.Node, nodeid int) (blocked, bracket bool) {
+	if n.Corosync != state.Active || !p.present[nodeid] {
+		return false, false
+	}
+	if p.haDisarmable() {
+		return false, true
+	}
+	if p.desired.Spec.Policy.AcknowledgeHARisk {
+		return false, false
 	}
 	sh := p.obs.Shared
 	if sh == nil || sh.Guests == nil {
 		p.block(n.Name, "restarting its corosync is needed, but the cluster's HA resources could not be read to see whether its watchdog could fence it",
 			"check the API, or set policy.acknowledgeHARisk: true")
-		return true
+		return true, false
 	}
 	onNode := map[int]bool{}
 	for _, g := range sh.Guests {
@@ -111,11 +136,40 @@ func (p *planner) haAtRisk(n *state.Node, nodeid int) bool {
 		}
 	}
 	if len(risk) == 0 {
-		return false
+		return false, false
 	}
 	p.block(n.Name, fmt.Sprintf("restarting its corosync is needed, but HA-managed guests run on it (%s): its watchdog may fence the node while it is out of quorum", strings.Join(risk, ", ")),
-		fmt.Sprintf("put it into HA maintenance first (`ha-manager crm-command node-maintenance enable %s`) so its guests move away, or set policy.acknowledgeHARisk: true", n.Name))
+		fmt.Sprintf("put it into HA maintenance first (`ha-manager crm-command node-maintenance enable %s`) so its guests move away, or set policy.acknowledgeHARisk: true; on Proxmox VE 9.2 and later quorate disarms HA around the step itself", n.Name))
+	return true, false
+}
+
+// haDisarmable reports whether every running member runs Proxmox VE 9.2 or
+// later, which has `ha-manager crm-command disarm-ha` and `arm-ha`.
+func (p *planner) haDisarmable() bool {
+	if len(p.running) == 0 {
+		return false
+	}
+	for _, name := range p.running {
+		n := p.obs.Node(name)
+		if n == nil || !versionAtLeast(n.PVEVersion, 9, 2) {
+			return false
+		}
+	}
 	return true
+}
+
+// versionAtLeast compares a "major.minor[.patch]" version.
+func versionAtLeast(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
 }
 
 func (p *planner) resyncAction(auth, n *state.Node, nodeid int) Action {

@@ -143,6 +143,9 @@ type Node struct {
 	API Reach `json:"api"`
 	// SSH is the outcome of logging in over SSH.
 	SSH Reach `json:"ssh"`
+	// PVEVersion is the node's pve-manager version (pveversion), "" when not
+	// read.
+	PVEVersion string `json:"pve_version,omitempty"`
 	// Corosync and PVECluster are the systemd states of corosync.service and
 	// pve-cluster.service (Active, Inactive, Failed, or Unknown).
 	Corosync   string `json:"corosync"`

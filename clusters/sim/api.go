@@ -36,7 +36,12 @@ func (m *Model) api(n *node, method, path string, form url.Values) (int, []byte)
 		return apiError(501, "Method '"+method+" "+path+"' not implemented")
 	}
 	if path == "/version" {
-		return apiReply(map[string]any{"version": "8.4.1", "release": "8.4", "repoid": "2a5fa54a"})
+		v := n.pveVersion()
+		release := v
+		if parts := strings.SplitN(v, ".", 3); len(parts) >= 2 {
+			release = parts[0] + "." + parts[1]
+		}
+		return apiReply(map[string]any{"version": v, "release": release, "repoid": "2a5fa54a"})
 	}
 	handlers := map[string]func(*node, url.Values) (int, []byte){
 		"/cluster/status":            m.apiClusterStatus,

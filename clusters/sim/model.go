@@ -71,8 +71,10 @@ type Model struct {
 	nodes       map[string]*node
 	order       []string // insertion order, for the unsorted API orders
 	ringSeq     uint64
-	pidSeq      int
-	qnetd       map[string]*qnetdHost // by IP (qnetd.go)
+	// haDisarmed is the resource mode HA was disarmed with, "" while armed.
+	haDisarmed string
+	pidSeq     int
+	qnetd      map[string]*qnetdHost // by IP (qnetd.go)
 
 	// settled is true when the last change ended with a settle that reached
 	// a fixed point and nothing changed since (see commit): settling again
@@ -102,6 +104,9 @@ type NodeSpec struct {
 	Addrs      map[int]string
 	HostIP     string
 	Interfaces []string
+	// PVEVersion is the pve-manager version the node reports (pveversion,
+	// GET /version); "" means DefaultPVEVersion.
+	PVEVersion string
 	// WithoutQDevice is true when the corosync-qdevice package is not
 	// installed on the machine (the default is installed).
 	WithoutQDevice bool

@@ -154,6 +154,8 @@ func init() {
 		"command":               cmdCommand,
 		"timeout":               cmdTimeout,
 		"corosync-qdevice-tool": cmdQDeviceTool,
+		"pveversion":            cmdPveversion,
+		"ha-manager":            cmdHAManager,
 	}
 }
 
@@ -216,7 +218,7 @@ func readOnlyCmd(c simpleCmd) bool {
 	}
 	switch c.args[0] {
 	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls", "ip",
-		"command", "timeout", "corosync-qdevice-tool":
+		"command", "timeout", "corosync-qdevice-tool", "pveversion":
 		return true
 	case "systemctl":
 		return len(c.args) >= 2 && c.args[1] == "is-active"
