@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/quorate/quorate/api"
@@ -151,25 +150,11 @@ func (p *planner) haDisarmable() bool {
 	}
 	for _, name := range p.running {
 		n := p.obs.Node(name)
-		if n == nil || !versionAtLeast(n.PVEVersion, 9, 2) {
+		if n == nil || !state.VersionAtLeast(n.PVEVersion, 9, 2) {
 			return false
 		}
 	}
 	return true
-}
-
-// versionAtLeast compares a "major.minor[.patch]" version.
-func versionAtLeast(v string, major, minor int) bool {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	ma, err1 := strconv.Atoi(parts[0])
-	mi, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return ma > major || (ma == major && mi >= minor)
 }
 
 func (p *planner) resyncAction(auth, n *state.Node, nodeid int) Action {

@@ -1,8 +1,9 @@
 package sim
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/quorate/quorate/state"
 )
 
 // DefaultPVEVersion is the pve-manager version a node reports unless its
@@ -18,20 +19,6 @@ func (n *node) pveVersion() string {
 		return n.spec.PVEVersion
 	}
 	return DefaultPVEVersion
-}
-
-// versionAtLeast compares a "major.minor[.patch]" version.
-func versionAtLeast(v string, want [2]int) bool {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	major, err1 := strconv.Atoi(parts[0])
-	minor, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return major > want[0] || (major == want[0] && minor >= want[1])
 }
 
 // cmdPveversion is `pveversion`: "pve-manager/<version>/<repoid> (running
@@ -54,7 +41,7 @@ func cmdHAManager(m *Model, n *node, c simpleCmd, _ []byte) *result {
 	if len(args) < 2 || args[0] != "crm-command" {
 		return r.fail(255, "ERROR: unknown command 'ha-manager %s'", strings.Join(args, " "))
 	}
-	if !versionAtLeast(n.pveVersion(), haDisarmSince) && (args[1] == "disarm-ha" || args[1] == "arm-ha") {
+	if !state.VersionAtLeast(n.pveVersion(), haDisarmSince[0], haDisarmSince[1]) && (args[1] == "disarm-ha" || args[1] == "arm-ha") {
 		return r.fail(255, "ERROR: unknown command 'ha-manager crm-command %s'", args[1])
 	}
 	if m.cfsWritable(n) != nil {
