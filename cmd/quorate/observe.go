@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/state"
 )
 
@@ -20,26 +22,38 @@ func runObserve(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
-	file, ok := oneFile(fs, stderr)
-	if !ok || !checkFormat(*format, stderr) {
-		return exitError
-	}
-	decl, ok := load(file, stderr)
+	_, _, obs, ok := loadAndObserve(ctx, fs, *format, *stateDir, stderr)
 	if !ok {
 		return exitError
 	}
-	remote, obs, err := observe(ctx, decl, *stateDir)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError
-	}
-	defer remote.Close()
-	defer printPinNotes(stderr, remote)
 	if *format == "json" {
 		return writeJSON(stdout, stderr, obs)
 	}
 	writeObservation(stdout, obs)
 	return exitOK
+}
+
+// loadAndObserve is the shared start of observe and plan: one cluster file
+// argument, a valid output format, the declaration loaded and validated, one
+// observation (with learned pins). Pin notes go to stderr. ok is false after
+// printing why.
+func loadAndObserve(ctx context.Context, fs *flag.FlagSet, format, stateDir string, stderr io.Writer) (string, *api.Cluster, *state.Cluster, bool) {
+	file, ok := oneFile(fs, stderr)
+	if !ok || !checkFormat(format, stderr) {
+		return "", nil, nil, false
+	}
+	decl, ok := load(file, stderr)
+	if !ok {
+		return "", nil, nil, false
+	}
+	remote, obs, err := observe(ctx, decl, stateDir)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return "", nil, nil, false
+	}
+	remote.Close()
+	printPinNotes(stderr, remote)
+	return file, decl, obs, true
 }
 
 func checkFormat(f string, stderr io.Writer) bool {

@@ -24,21 +24,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
-	file, ok := oneFile(fs, stderr)
-	if !ok || !checkFormat(*format, stderr) {
-		return exitError
-	}
-	decl, ok := load(file, stderr)
+	file, decl, obs, ok := loadAndObserve(ctx, fs, *format, *stateDir, stderr)
 	if !ok {
 		return exitError
 	}
-	remote, obs, err := observe(ctx, decl, *stateDir)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError
-	}
-	remote.Close()
-	defer printPinNotes(stderr, remote)
 	cs := reconciler.Plan(decl, obs, time.Now())
 	if *out != "" {
 		if code := savePlan(*out, &cs, stderr); code != exitOK {
