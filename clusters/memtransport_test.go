@@ -213,13 +213,19 @@ func memGet[T any](a memAPI, path string, query url.Values, parse func([]byte) (
 	}
 	code, body := a.m.API(a.node, http.MethodGet, path, query)
 	if code != http.StatusOK {
-		return nil, fmt.Errorf("%s: GET %s: HTTP %d: %s", a.node, path, code, body)
+		// The same error type the real client returns, so callers can tell
+		// an absent endpoint (501) from a failure.
+		return nil, &pveapi.APIError{Status: code, Message: fmt.Sprintf("%s: GET %s: %s", a.node, path, body)}
 	}
 	return parse(body)
 }
 
 func (a memAPI) Resources(_ context.Context, typ string) ([]state.Guest, error) {
 	return memGet(a, "/cluster/resources", url.Values{"type": {typ}}, cmdout.ParseResources)
+}
+
+func (a memAPI) HARules(context.Context) ([]state.HARule, error) {
+	return memGet(a, "/cluster/ha/rules", nil, cmdout.ParseHARules)
 }
 
 func (a memAPI) HAResources(context.Context) ([]state.HAResource, error) {

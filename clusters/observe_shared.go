@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/clusters/pveapi"
 	"github.com/quorate/quorate/state"
 )
 
@@ -116,15 +117,24 @@ func (r *Remote) sharedAPI(ctx context.Context, m *api.Member, sh *state.Shared)
 		guests   []state.Guest
 		haRes    []state.HAResource
 		haGroups []state.HAGroup
+		haRules  []state.HARule
 		repl     []state.ReplicationJob
-		errs     = make([]error, 4)
+		errs     = make([]error, 5)
 	)
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); guests, errs[0] = c.Resources(ctx, guestType) }()
 	go func() { defer wg.Done(); haRes, errs[1] = c.HAResources(ctx) }()
 	go func() { defer wg.Done(); haGroups, errs[2] = c.HAGroups(ctx) }()
 	go func() { defer wg.Done(); repl, errs[3] = c.Replication(ctx) }()
+	go func() { defer wg.Done(); haRules, errs[4] = c.HARules(ctx) }()
 	wg.Wait()
+	// HA groups (Proxmox VE 8) and rules (9) each exist on one version
+	// only: an endpoint the node does not have means "none of those".
+	for _, i := range []int{2, 4} {
+		if endpointAbsent(errs[i]) {
+			errs[i] = nil
+		}
+	}
 	var msgs []string
 	for _, err := range errs {
 		if err == nil {
@@ -143,8 +153,16 @@ func (r *Remote) sharedAPI(ctx context.Context, m *api.Member, sh *state.Shared)
 	sh.Guests = nonNil(guests)
 	sh.HAResources = nonNil(haRes)
 	sh.HAGroups = nonNil(haGroups)
+	sh.HARules = nonNil(haRules)
 	sh.Replication = nonNil(repl)
 	return nil
+}
+
+// endpointAbsent reports an API answer meaning "no such endpoint here":
+// 501 (pveproxy's "Method 'GET /x' not implemented") or 404.
+func endpointAbsent(err error) bool {
+	var ae *pveapi.APIError
+	return errors.As(err, &ae) && (ae.Status == 501 || ae.Status == 404)
 }
 
 func nonNil[T any](s []T) []T {

@@ -52,8 +52,11 @@ type NodeAPI interface {
 	Resources(ctx context.Context, typ string) ([]state.Guest, error)
 	// HAResources is GET /cluster/ha/resources.
 	HAResources(ctx context.Context) ([]state.HAResource, error)
-	// HAGroups is GET /cluster/ha/groups.
+	// HAGroups is GET /cluster/ha/groups (Proxmox VE 8).
 	HAGroups(ctx context.Context) ([]state.HAGroup, error)
+	// HARules is GET /cluster/ha/rules (Proxmox VE 9 replaced groups with
+	// rules).
+	HARules(ctx context.Context) ([]state.HARule, error)
 	// Replication is GET /cluster/replication.
 	Replication(ctx context.Context) ([]state.ReplicationJob, error)
 	// JoinInfo is GET /cluster/config/join (reference §2.8): the nodelist

@@ -320,3 +320,17 @@ func TestMoveRing0Golden(t *testing.T) {
 	cs := Plan(d, cl.observe(), testNow)
 	golden(t, "move-ring0.plan.txt", cs.Text())
 }
+
+// TestRemovalRefusedByHARule: on Proxmox VE 9 an HA node-affinity rule that
+// lists the node is a reference too.
+func TestRemovalRefusedByHARule(t *testing.T) {
+	cl := topo{nodes: four, links: map[int]int{0: 0}, addr: defaultAddr, version: 5, down: map[string]bool{"pve4": true}}
+	d := decl(four[:3], map[int]int{0: 0}, defaultAddr)
+	d.Spec.Policy.RemoveAbsentMembers = true
+	obs := cl.observe()
+	obs.Shared.HARules = []state.HARule{{Rule: "prefer-4", Type: "node-affinity", Nodes: []string{"pve4", "pve1"}}}
+	cs := Plan(d, obs, testNow)
+	if len(cs.Actions) != 0 || !strings.Contains(cs.Text(), "HA rule prefer-4") {
+		t.Fatalf("plan:\n%s", cs.Text())
+	}
+}

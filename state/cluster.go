@@ -47,6 +47,9 @@ type Shared struct {
 	// /cluster/ha/groups.
 	HAResources []HAResource `json:"ha_resources"`
 	HAGroups    []HAGroup    `json:"ha_groups"`
+	// HARules is GET /cluster/ha/rules (Proxmox VE 9 replaced HA groups with
+	// rules; an API without the endpoint gives an empty list).
+	HARules []HARule `json:"ha_rules"`
 	// Replication is GET /cluster/replication.
 	Replication []ReplicationJob `json:"replication"`
 }
@@ -85,6 +88,15 @@ type HAGroup struct {
 	Nodes []string `json:"nodes"`
 }
 
+// HARule is one HA rule (Proxmox VE 9+): node-affinity rules list nodes,
+// resource-affinity rules only resources.
+type HARule struct {
+	Rule      string   `json:"rule"`
+	Type      string   `json:"type"`
+	Nodes     []string `json:"nodes,omitempty"`
+	Resources []string `json:"resources,omitempty"`
+}
+
 // ReplicationJob is one storage replication job, e.g. ID "100-0".
 type ReplicationJob struct {
 	ID     string `json:"id"`
@@ -117,6 +129,13 @@ func (s *Shared) References(node string) (refs []string, ok bool) {
 		for _, n := range g.Nodes {
 			if n == node {
 				refs = append(refs, "HA group "+g.Group)
+			}
+		}
+	}
+	for _, r := range s.HARules {
+		for _, n := range r.Nodes {
+			if n == node {
+				refs = append(refs, "HA rule "+r.Rule)
 			}
 		}
 	}
@@ -400,6 +419,9 @@ func (c *Cluster) Fingerprint() string {
 		}
 		for _, g := range sh.HAGroups {
 			fmt.Fprintf(&b, "hagroup %s %s\n", g.Group, strings.Join(g.Nodes, ","))
+		}
+		for _, r := range sh.HARules {
+			fmt.Fprintf(&b, "harule %s %s\n", r.Rule, strings.Join(r.Nodes, ","))
 		}
 		for _, j := range sh.Replication {
 			fmt.Fprintf(&b, "repl %s %s %s\n", j.ID, j.Source, j.Target)

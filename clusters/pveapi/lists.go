@@ -40,6 +40,12 @@ func (c *Client) HAGroups(ctx context.Context) ([]state.HAGroup, error) {
 	return getList(ctx, c, "/cluster/ha/groups", nil, cmdout.ParseHAGroups)
 }
 
+// HARules returns GET /cluster/ha/rules (Proxmox VE 9+), sorted by rule ID.
+// Older versions answer 501, returned as an *APIError.
+func (c *Client) HARules(ctx context.Context) ([]state.HARule, error) {
+	return getList(ctx, c, "/cluster/ha/rules", nil, cmdout.ParseHARules)
+}
+
 // Replication returns GET /cluster/replication, sorted by job ID.
 func (c *Client) Replication(ctx context.Context) ([]state.ReplicationJob, error) {
 	return getList(ctx, c, "/cluster/replication", nil, cmdout.ParseReplication)

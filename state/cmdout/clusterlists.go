@@ -19,6 +19,7 @@ const (
 	callHAResources = "GET /cluster/ha/resources"
 	callHAGroups    = "GET /cluster/ha/groups"
 	callReplication = "GET /cluster/replication"
+	callHARules     = "GET /cluster/ha/rules"
 )
 
 // apiList decodes a list body: the {"data":[...]} envelope or a bare array.
@@ -147,6 +148,44 @@ func ParseHAGroups(body []byte) ([]state.HAGroup, error) {
 		out = append(out, g)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Group < out[j].Group })
+	return out, nil
+}
+
+type haRuleEntry struct {
+	Rule      scalar `json:"rule"`
+	Type      scalar `json:"type"`
+	Nodes     scalar `json:"nodes"`
+	Resources scalar `json:"resources"`
+}
+
+// ParseHARules parses GET /cluster/ha/rules (Proxmox VE 9): node lists
+// "pve1:2,pve2" lose their priorities, resource lists "vm:100,ct:101" are
+// split. Sorted by rule ID, non-nil.
+func ParseHARules(body []byte) ([]state.HARule, error) {
+	entries, err := apiList[haRuleEntry](callHARules, body)
+	if err != nil {
+		return nil, err
+	}
+	out := []state.HARule{}
+	for i, e := range entries {
+		if e.Rule == "" {
+			return nil, fmt.Errorf("%s: entry %d: no rule ID", callHARules, i)
+		}
+		r := state.HARule{Rule: string(e.Rule), Type: string(e.Type)}
+		for _, item := range strings.Split(string(e.Nodes), ",") {
+			name, _, _ := strings.Cut(strings.TrimSpace(item), ":")
+			if name = strings.TrimSpace(name); name != "" {
+				r.Nodes = append(r.Nodes, name)
+			}
+		}
+		for _, item := range strings.Split(string(e.Resources), ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				r.Resources = append(r.Resources, item)
+			}
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out, nil
 }
 
