@@ -3,6 +3,7 @@ package reconciler
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -185,5 +186,17 @@ func golden(t *testing.T, name, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs (go test -rewrite, then review the diff):\n--- got\n%s", name, got)
+	}
+}
+
+// TestMarkdownGolden pins the pull-request rendering of the ring0 move: the
+// table with vote arithmetic and risk per action.
+func TestMarkdownGolden(t *testing.T) {
+	cl := topo{nodes: four, links: map[int]int{0: 0}, addr: defaultAddr, version: 7, down: map[string]bool{}}
+	d := decl(four, map[int]int{0: 0}, func(l, id int) string { return fmt.Sprintf("10.30.30.%d", id) })
+	cs := Plan(d, cl.observe(), testNow)
+	golden(t, "move-ring0.plan.md", cs.Markdown())
+	if !strings.Contains(cs.Markdown(), "| 2 | RemoveLink link 0 | 4/4 q3 → 4/4 q3 | quorum margin 1 vote(s) after it; the cluster relies on its other links meanwhile |") {
+		t.Errorf("table row missing:\n%s", cs.Markdown())
 	}
 }

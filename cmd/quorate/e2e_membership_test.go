@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -218,5 +219,36 @@ func TestE2ETemporaryExpectedVotes(t *testing.T) {
 	}
 	if n := pve1(); n.Quorate() || n.Quorum.ExpectedVotes != 2 {
 		t.Fatalf("pve1 after expiry: %+v", n.Quorum)
+	}
+}
+
+// TestE2EPlanDirectoryMarkdown: CI mode over a GitOps directory — every
+// cluster's plan as a pull-request comment, exit 2 while anything is pending.
+func TestE2EPlanDirectoryMarkdown(t *testing.T) {
+	dir := t.TempDir()
+	for name, scenario := range map[string]string{"lab.yaml": "healthy", "prod.yaml": "stale-node"} {
+		cfg := serve(t, "--scenario", scenario)
+		b, err := os.ReadFile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The written files sit beside the generated YAML; point at them.
+		abs := regexp.MustCompile(`(?m)^(\s*(?:secretFile|privateKeyFile|knownHostsFile|file): )(\S+)$`).
+			ReplaceAll(b, []byte("${1}"+filepath.Dir(cfg)+"/${2}"))
+		if err := os.WriteFile(filepath.Join(dir, name), abs, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := quorate(t, "plan", "-o", "markdown", "--detailed-exitcode", dir)
+	if r.code != 2 {
+		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"### Cluster `lab`: 0 to change, 0 blocked", "### Cluster `prod`: 1 to change", "| 1 | resync pve14: local corosync.conf v31 → cluster v32 |", "```diff"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if v := quorate(t, "validate", dir); v.code != 0 || strings.Count(v.stdout, "is valid") != 2 {
+		t.Errorf("validate DIR: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }

@@ -14,38 +14,90 @@ import (
 
 // runPlan observes a cluster and prints what apply would do. With
 // --detailed-exitcode it exits 0 when converged, 2 when changes are pending
-// (actions or blocked drift) and 1 on error, as Terraform does.
+// (actions or blocked drift) and 1 on error, as Terraform does. Given a
+// directory (CI over a GitOps checkout) it plans every cluster file in it:
+// exit 1 if any file is invalid or any cluster could not be observed.
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("plan", stderr)
-	format := fs.String("o", "text", "output format: text or json")
+	format := fs.String("o", "text", "output format: text, json or markdown (pull-request comments)")
 	stateDir := stateDirFlag(fs)
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when changes are pending, 0 when none")
 	out := fs.String("out", "", "save the plan (JSON) to this file for `quorate apply --plan FILE`")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
-	file, decl, obs, ok := loadAndObserve(ctx, fs, *format, *stateDir, stderr)
-	if !ok {
+	if *format != "text" && *format != "json" && *format != "markdown" {
+		fmt.Fprintf(stderr, "-o: %q is not an output format; use text, json or markdown\n", *format)
 		return exitError
 	}
-	cs := reconciler.Plan(decl, obs, time.Now())
-	if *out != "" {
-		if code := savePlan(*out, &cs, stderr); code != exitOK {
-			return code
-		}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "plan: expected one cluster YAML file or directory, got %d arguments\n", fs.NArg())
+		return exitError
 	}
-	if *format == "json" {
-		if code := writeJSON(stdout, stderr, &cs); code != exitOK {
-			return code
+	files, err := clusterFiles(fs.Args())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitError
+	}
+	if st, err := os.Stat(fs.Arg(0)); err == nil && st.IsDir() && *out != "" {
+		fmt.Fprintln(stderr, "--out saves one cluster's plan; give a file, not a directory")
+		return exitError
+	}
+	var plans []reconciler.Changeset
+	failed := false
+	for _, file := range files {
+		decl, ok := load(file, stderr)
+		if !ok {
+			failed = true
+			continue
 		}
-	} else {
-		fmt.Fprint(stdout, cs.Text())
+		remote, obs, err := observe(ctx, decl, *stateDir)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			failed = true
+			continue
+		}
+		remote.Close()
+		printPinNotes(stderr, remote)
+		cs := reconciler.Plan(decl, obs, time.Now())
 		if *out != "" {
-			fmt.Fprintf(stdout, "\nSaved the plan to %s; `quorate apply --plan %s %s` carries out exactly this plan.\n", *out, *out, file)
+			if code := savePlan(*out, &cs, stderr); code != exitOK {
+				return code
+			}
+		}
+		plans = append(plans, cs)
+	}
+	switch *format {
+	case "json":
+		var v any = plans
+		if len(files) == 1 && len(plans) == 1 {
+			v = &plans[0]
+		}
+		if code := writeJSON(stdout, stderr, v); code != exitOK {
+			return code
+		}
+	case "markdown":
+		for i := range plans {
+			fmt.Fprintln(stdout, plans[i].Markdown())
+		}
+	default:
+		for i := range plans {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprint(stdout, plans[i].Text())
+		}
+		if *out != "" && len(files) == 1 {
+			fmt.Fprintf(stdout, "\nSaved the plan to %s; `quorate apply --plan %s %s` carries out exactly this plan.\n", *out, *out, files[0])
 		}
 	}
-	if *detailed && !cs.Converged() {
-		return exitChanges
+	if failed {
+		return exitError
+	}
+	for i := range plans {
+		if *detailed && !plans[i].Converged() {
+			return exitChanges
+		}
 	}
 	return exitOK
 }
