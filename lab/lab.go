@@ -1,0 +1,275 @@
+package lab
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/quorate/quorate/clusters/sim"
+)
+
+// Options configures Start. The zero value is a 3-node cluster "lab" at
+// config_version 1 under os.TempDir().
+type Options struct {
+	// Nodes is the number of nodes, named pve1..pveN with nodeid 1..N.
+	// 0 means 3; at most 99 (the host-side veth name must fit in 15 bytes).
+	Nodes int
+	// ClusterName is totem.cluster_name; "" means "lab".
+	ClusterName string
+	// ConfigVersion is totem.config_version of the initial corosync.conf;
+	// 0 means 1.
+	ConfigVersion uint64
+	// TempDir is where the lab's directory is created; "" means os.TempDir().
+	TempDir string
+	// Logf, when set, receives one line per setup or teardown step (t.Logf).
+	Logf func(format string, args ...any)
+}
+
+// Lab is a running set of network namespaces, one per node, joined by a
+// private bridge, each with private /etc/corosync, /var/lib/corosync,
+// /var/log and /run (corosync-lab.md "How the lab ... was built"). Corosync
+// is not started by Start; see StartCorosync. Methods are safe for
+// concurrent use. Close releases everything; a lab not closed (a crashed
+// test) is torn down by the next Start.
+type Lab struct {
+	// ID is the 6-hex-digit id in every name the lab creates.
+	ID string
+	// Bridge is the host-side bridge of link 0, qlab<ID>b0.
+	Bridge string
+	// Dir is the lab's directory; node pveN lives in Dir/pveN.
+	Dir string
+
+	cluster string
+	version uint64 // the initial config_version
+	subnet  int    // k of 10.99.k.0/24
+	logf    func(string, ...any)
+	names   []string
+	nodes   map[string]*node
+
+	mu     sync.Mutex // guards rec and closed
+	rec    *record
+	closed bool
+}
+
+// Start creates the lab: it first tears down leftovers of crashed runs
+// (cleanLeftovers), then the bridge, one namespace and veth per node, the
+// node directories with the initial corosync.conf (Conf(ConfigVersion)) and
+// a shared authkey, and one mount-namespace holder per node. It checks that
+// every node address routes through the lab's own bridge. On error
+// everything created so far is removed again.
+func Start(opts Options) (*Lab, error) {
+	if ok, why := Available(); !ok {
+		return nil, errors.New(why)
+	}
+	if opts.Nodes == 0 {
+		opts.Nodes = 3
+	}
+	if opts.Nodes < 1 || opts.Nodes > 99 {
+		return nil, fmt.Errorf("lab: Options.Nodes = %d; use 1..99", opts.Nodes)
+	}
+	if opts.ClusterName == "" {
+		opts.ClusterName = "lab"
+	}
+	if opts.ConfigVersion == 0 {
+		opts.ConfigVersion = 1
+	}
+	if opts.TempDir == "" {
+		opts.TempDir = os.TempDir()
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	unlock, err := lockState()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := cleanLeftovers(); err != nil {
+		return nil, fmt.Errorf("lab: cleaning up a previous run failed, nothing new was created: %w", err)
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	owner, err := newProc(os.Getpid(), "owner (go test)")
+	if err != nil {
+		return nil, err
+	}
+	k, err := pickSubnet()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(opts.TempDir, dirPrefix+id+"-")
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	l := &Lab{
+		ID: id, Bridge: prefix + id + "b0", Dir: dir,
+		cluster: opts.ClusterName, version: opts.ConfigVersion, subnet: k, logf: logf,
+		nodes: map[string]*node{},
+		rec:   &record{ID: id, Owner: owner, Dir: dir, Subnet: k, Bridge: prefix + id + "b0"},
+	}
+	for i := 1; i <= opts.Nodes; i++ {
+		nm := fmt.Sprintf("pve%d", i)
+		l.names = append(l.names, nm)
+		l.nodes[nm] = &node{name: nm, id: i, ns: prefix + id + "-" + nm, dir: filepath.Join(dir, nm), lab: l}
+	}
+	// The record goes to disk before anything exists, so a crash at any
+	// later point leaves enough for the next Start to clean up.
+	if err := l.saveRecord(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := l.build(); err != nil {
+		cerr := l.Close()
+		return nil, errors.Join(fmt.Errorf("lab %s: setup failed, everything created was removed: %w", id, err), cerr)
+	}
+	logf("lab %s: %d nodes on 10.99.%d.0/24 via %s, dir %s", id, opts.Nodes, k, l.Bridge, dir)
+	return l, nil
+}
+
+// build creates the network, the node files and the holders.
+func (l *Lab) build() error {
+	if err := l.buildNetwork(); err != nil {
+		return err
+	}
+	key := make([]byte, 256) // corosync-keygen's default size (2048 bits)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	for _, nm := range l.names {
+		n := l.nodes[nm]
+		if err := n.makeDirs(key, l.Conf(l.version)); err != nil {
+			return fmt.Errorf("node %s: %w", nm, err)
+		}
+		if err := n.startHolder(); err != nil {
+			return fmt.Errorf("node %s: %w", nm, err)
+		}
+	}
+	for _, nm := range l.names {
+		if err := l.CheckRoute(l.Addr(nm)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Nodes returns the node names pve1..pveN in nodeid order.
+func (l *Lab) Nodes() []string { return append([]string(nil), l.names...) }
+
+// Addr returns node's link-0 address, 10.99.k.<nodeid>, or "" for an
+// unknown node.
+func (l *Lab) Addr(node string) string {
+	n := l.nodes[node]
+	if n == nil {
+		return ""
+	}
+	return fmt.Sprintf("10.99.%d.%d", l.subnet, n.id)
+}
+
+// HostAddr returns the host's address on the lab bridge, 10.99.k.254.
+func (l *Lab) HostAddr() string { return fmt.Sprintf("10.99.%d.254", l.subnet) }
+
+// Namespace returns the network namespace name of node (qlab<ID>-pveN).
+func (l *Lab) Namespace(node string) string {
+	if n := l.nodes[node]; n != nil {
+		return n.ns
+	}
+	return ""
+}
+
+// Specs returns the nodes as clusters/sim describes them (same names,
+// nodeids, votes and link-0 addresses), so a test can build the simulator
+// twin of the lab with sim.NewCluster(l.ClusterName(), Links, l.Specs(), v).
+func (l *Lab) Specs() []sim.NodeSpec {
+	var out []sim.NodeSpec
+	for _, nm := range l.names {
+		a := l.Addr(nm)
+		out = append(out, sim.NodeSpec{Name: nm, NodeID: l.nodes[nm].id, Votes: 1, Addrs: map[int]string{0: a}, HostIP: a})
+	}
+	return out
+}
+
+// ClusterName returns totem.cluster_name of the lab's corosync.conf.
+func (l *Lab) ClusterName() string { return l.cluster }
+
+// Close stops every process the lab started (SIGKILL, by recorded PID and
+// start time, plus anything left inside its namespaces), deletes its
+// namespaces, veths and bridge, its directory and its state record. It is
+// idempotent: later calls return nil.
+func (l *Lab) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	rec := *l.rec
+	l.mu.Unlock()
+	err := teardown(&rec)
+	for _, n := range l.nodes {
+		n.waitChildren()
+	}
+	if err != nil {
+		return fmt.Errorf("lab %s: teardown incomplete (run the tests again to retry the cleanup): %w", l.ID, err)
+	}
+	l.logf("lab %s: torn down", l.ID)
+	return nil
+}
+
+// node looks a node up, with an error naming the valid ones.
+func (l *Lab) node(name string) (*node, error) {
+	n := l.nodes[name]
+	if n == nil {
+		return nil, fmt.Errorf("lab %s: no node %q (nodes: %s)", l.ID, name, strings.Join(l.names, ", "))
+	}
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("lab %s: node %s: the lab is closed", l.ID, name)
+	}
+	return n, nil
+}
+
+// addProc records a started process in the state file.
+func (l *Lab) addProc(p Proc) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rec.Procs = append(l.rec.Procs, p)
+	return l.rec.save()
+}
+
+// noteCreated records a namespace or link before it is created.
+func (l *Lab) noteCreated(ns, link string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ns != "" {
+		l.rec.Namespaces = append(l.rec.Namespaces, ns)
+	}
+	if link != "" {
+		l.rec.Links = append(l.rec.Links, link)
+	}
+	return l.rec.save()
+}
+
+func (l *Lab) saveRecord() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rec.save()
+}
+
+// newID returns 6 random hex digits.
+func newID() (string, error) {
+	b := make([]byte, 3)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("lab: random id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
