@@ -77,15 +77,8 @@ func (v *validator) access() {
 			v.add("spec.access.api.token.id", msg, "e.g. root@pam!quorate")
 		}
 	}
-	switch {
-	case tok.SecretFile != "" && tok.SecretEnv != "":
-		v.add("spec.access.api.token", "both secretFile and secretEnv are set", "keep exactly one of them")
-	case tok.SecretFile == "" && tok.SecretEnv == "":
-		v.add("spec.access.api.token", "neither secretFile nor secretEnv is set", "put the token secret in a file (secretFile) or an environment variable (secretEnv)")
-	case tok.SecretEnv != "" && !envNameRE.MatchString(tok.SecretEnv):
-		v.add("spec.access.api.token.secretEnv", fmt.Sprintf("%q is not an environment variable name", tok.SecretEnv), "use letters, digits and underscores, not starting with a digit")
-	}
-	v.path("spec.access.api.token.secretFile", tok.SecretFile, false)
+	v.secret("spec.access.api.token", "secretFile", tok.SecretFile, "secretEnv", tok.SecretEnv,
+		"put the token secret in a file (secretFile) or an environment variable (secretEnv)")
 
 	switch {
 	case ssh.User == "":
@@ -105,16 +98,23 @@ func (v *validator) access() {
 	v.positive("spec.access.ssh.commandTimeout", ssh.CommandTimeout)
 
 	if ref := v.c.Spec.Access.RootPassword; ref != nil {
-		switch {
-		case ref.File != "" && ref.Env != "":
-			v.add("spec.access.rootPassword", "both file and env are set", "keep exactly one of them")
-		case ref.File == "" && ref.Env == "":
-			v.add("spec.access.rootPassword", "neither file nor env is set", "put root@pam's password in a file (file) or an environment variable (env), or leave rootPassword out if quorate never joins members")
-		case ref.Env != "" && !envNameRE.MatchString(ref.Env):
-			v.add("spec.access.rootPassword.env", fmt.Sprintf("%q is not an environment variable name", ref.Env), "use letters, digits and underscores, not starting with a digit")
-		}
-		v.path("spec.access.rootPassword.file", ref.File, false)
+		v.secret("spec.access.rootPassword", "file", ref.File, "env", ref.Env,
+			"put root@pam's password in a file (file) or an environment variable (env), or leave rootPassword out if quorate never joins members")
 	}
+}
+
+// secret checks a secret reference at path: exactly one of its file field
+// and its env field, a valid variable name, a usable path.
+func (v *validator) secret(path, fileKey, file, envKey, env, hint string) {
+	switch {
+	case file != "" && env != "":
+		v.add(path, fmt.Sprintf("both %s and %s are set", fileKey, envKey), "keep exactly one of them")
+	case file == "" && env == "":
+		v.add(path, fmt.Sprintf("neither %s nor %s is set", fileKey, envKey), hint)
+	case env != "" && !envNameRE.MatchString(env):
+		v.add(path+"."+envKey, fmt.Sprintf("%q is not an environment variable name", env), "use letters, digits and underscores, not starting with a digit")
+	}
+	v.path(path+"."+fileKey, file, false)
 }
 
 // port checks a TCP port; with inherit, 0 means "use the default port".
