@@ -24,6 +24,7 @@
 // host's /etc/corosync or /run):
 //
 //	go test ./lab -run TestLab -v
+//	go test ./lab -run TestConformance -v   # real corosync vs clusters/sim
 //	go test ./lab -run '^$' -bench StartToMembership -benchtime 3x
 //
 // Without root, network namespaces or the corosync binaries every test skips

@@ -56,9 +56,12 @@ func (m *Model) reloadNode(n *node) int {
 				continue
 			}
 			rejected = true
-			if own != nil && old.id == own.id {
-				m.csLog(n, p.pid, "TOTEM", fmt.Sprintf("new config has different address for link %d (addr changed from %s to %s). Internal value was NOT changed.", l, old.addrs[l], na))
-			}
+			// Every node logs it for every changed address: corosync's
+			// check_things_have_not_changed compares all nodes' addresses.
+			// Seen on real 3.1.7 in lab/ (TestConformanceReloadRejects-
+			// AddressChange); corosync-lab §1(a) reported it on the changed
+			// node only.
+			m.csLog(n, p.pid, "TOTEM", fmt.Sprintf("new config has different address for link %d (addr changed from %s to %s). Internal value was NOT changed.", l, old.addrs[l], na))
 		}
 	}
 	if rejected {

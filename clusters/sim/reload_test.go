@@ -46,8 +46,10 @@ func TestReload_RejectsAddressChange_Ref8_2(t *testing.T) {
 			t.Errorf("%s lacks the CFG rejection line", nm)
 		}
 		diffLine := "[TOTEM ] new config has different address for link 0 (addr changed from 10.10.10.3 to 10.99.1.3). Internal value was NOT changed."
-		if got := strings.Contains(log, diffLine); got != (nm == "pve3") {
-			t.Errorf("%s: different-address line present = %v, want only on pve3", nm, got)
+		// On every node, as real corosync 3.1.7 logs it (lab/); the
+		// reference's lab saw it only on pve3.
+		if !strings.Contains(log, diffLine) {
+			t.Errorf("%s: different-address line missing", nm)
 		}
 		if got := memberIDs(t, m, nm); got != "1 2 3" {
 			t.Errorf("%s members = %q", nm, got)

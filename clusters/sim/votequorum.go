@@ -126,6 +126,25 @@ func (m *Model) computeQuorum(part []*node) {
 	for _, n := range part {
 		nodeVotes += ownVotes(n)
 	}
+	// A runtime expected value set with -e spreads to nodes that join the
+	// partition: votequorum members exchange expected votes, and a node
+	// joining a cluster whose expected was lowered takes the lower value
+	// (then raised to the votes present below). Seen on real corosync 3.1.7
+	// (lab/conformance_test.go TestConformanceExpectedOverrideNodeReturns):
+	// -e 1 on a lone node, a second node returns, both show expected 2.
+	low := 0
+	for _, n := range part {
+		if o := n.cs.override; o > 0 && (low == 0 || o < low) {
+			low = o
+		}
+	}
+	if low > 0 {
+		for _, n := range part {
+			if n.cs.override == 0 || n.cs.override > low {
+				n.cs.override = low
+			}
+		}
+	}
 	highest := 0
 	for _, n := range part {
 		p := n.cs
