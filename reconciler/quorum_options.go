@@ -106,6 +106,11 @@ func (p *planner) temporaryExpected() bool {
 	}
 	sort.Slice(running, func(i, j int) bool { return running[i].Name < running[j].Name })
 	for _, n := range running {
+		// Only a node of the declared cluster: this runs before the
+		// authority's cluster-name check (plan.go run).
+		if conf, err := n.LocalConf.Parsed(); err != nil || conf.ClusterName() != p.desired.Metadata.Name {
+			continue
+		}
 		configured := configuredExpected(n)
 		lowered := configured > 0 && n.Quorum.ExpectedVotes < configured
 		switch {
