@@ -32,6 +32,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if (*scenario == "") == (*from == "") {
 		fmt.Fprintln(stderr, "sim serve: give exactly one of --scenario NAME or --from SNAPSHOT.json")
+		fmt.Fprintf(stderr, "scenarios: %s\n", strings.Join(sim.ScenarioNames(), ", "))
 		return exitError
 	}
 	if *writeConfig == "" {
