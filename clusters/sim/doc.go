@@ -57,6 +57,12 @@
 //   - Guests (nodes/<n>/qemu-server|lxc/<vmid>.conf), HA resources and
 //     groups and replication jobs as section-config files, with the
 //     helpers AddGuest, AddHAGroup, AddHAResource, AddReplication.
+//   - Versions and HA: each node reports NodeSpec.PVEVersion (pveversion,
+//     GET /version); `ha-manager crm-command disarm-ha freeze|ignore` and
+//     `arm-ha` exist from 9.2 on and flip a cluster-wide flag (HADisarmed).
+//     Watchdogs and fencing are not modelled; HA rules
+//     (/cluster/ha/rules) are not served (the API answers 501, as
+//     Proxmox VE 8 does).
 //   - Links (§8, lab §1): a link binds only to an address the machine has
 //     (NodeSpec.Interfaces, AddInterface); an unbindable link is down for
 //     that node and tried again at the next start or reload.
