@@ -26,6 +26,11 @@ type Options struct {
 	ConfigVersion uint64
 	// TempDir is where the lab's directory is created; "" means os.TempDir().
 	TempDir string
+	// SSH, when set, gives every node an OpenSSH server on its address,
+	// port 22, that accepts root with the lab's client key (ClientKeyFile)
+	// and proves itself with the node's own ed25519 host key
+	// (SSHKnownHosts). Start then needs SSHAvailable.
+	SSH bool
 	// Logf, when set, receives one line per setup or teardown step (t.Logf).
 	Logf func(format string, args ...any)
 }
@@ -50,6 +55,8 @@ type Lab struct {
 	logf    func(string, ...any)
 	names   []string
 	nodes   map[string]*node
+	// knownHosts is set once by buildSSH (Options.SSH), before Start returns.
+	knownHosts []byte
 
 	mu     sync.Mutex // guards rec and closed
 	rec    *record
@@ -63,7 +70,11 @@ type Lab struct {
 // every node address routes through the lab's own bridge. On error
 // everything created so far is removed again.
 func Start(opts Options) (*Lab, error) {
-	if ok, why := Available(); !ok {
+	avail := Available
+	if opts.SSH {
+		avail = SSHAvailable
+	}
+	if ok, why := avail(); !ok {
 		return nil, errors.New(why)
 	}
 	if opts.Nodes == 0 {
@@ -126,7 +137,7 @@ func Start(opts Options) (*Lab, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := l.build(); err != nil {
+	if err := l.build(opts.SSH); err != nil {
 		cerr := l.Close()
 		return nil, errors.Join(fmt.Errorf("lab %s: setup failed, everything created was removed: %w", id, err), cerr)
 	}
@@ -134,8 +145,9 @@ func Start(opts Options) (*Lab, error) {
 	return l, nil
 }
 
-// build creates the network, the node files and the holders.
-func (l *Lab) build() error {
+// build creates the network, the node files and the holders, and with ssh
+// every node's sshd.
+func (l *Lab) build(ssh bool) error {
 	if err := l.buildNetwork(); err != nil {
 		return err
 	}
@@ -150,6 +162,11 @@ func (l *Lab) build() error {
 		}
 		if err := n.startHolder(); err != nil {
 			return fmt.Errorf("node %s: %w", nm, err)
+		}
+	}
+	if ssh {
+		if err := l.buildSSH(); err != nil {
+			return fmt.Errorf("sshd: %w", err)
 		}
 	}
 	for _, nm := range l.names {

@@ -42,6 +42,7 @@ type node struct {
 
 	mu       sync.Mutex
 	cs       *child // the current or last corosync; nil before the first start
+	sshd     *child // the node's sshd (Options.SSH); nil without
 	logStart int64  // size of the log when corosync was last started
 }
 
@@ -158,9 +159,9 @@ func (n *node) command(ctx context.Context, argv []string) *exec.Cmd {
 // teardown killed them).
 func (n *node) waitChildren() {
 	n.mu.Lock()
-	cs := n.cs
+	cs, sshd := n.cs, n.sshd
 	n.mu.Unlock()
-	for _, c := range []*child{n.holder, cs} {
+	for _, c := range []*child{n.holder, cs, sshd} {
 		if c == nil {
 			continue
 		}
