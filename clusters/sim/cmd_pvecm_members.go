@@ -37,6 +37,19 @@ func pvecmOpts(args []string) (opts map[string]string, pos []string) {
 
 // clusterWriteGate is what addnode and delnode check before touching the
 // file: pmxcfs quorum (`cluster not ready - no quorum?`, reference §2.6 step
+// lockedConf is what every pvecm write of corosync.conf starts with: the
+// write gate (conf present, quorum), then the cluster lock file-corosync_conf
+// (reference §4.3, §6.6). unlock releases the lock.
+func (m *Model) lockedConf(n *node) (cfg *corosync.Config, unlock func(), err error) {
+	if cfg, err = m.clusterWriteGate(n); err != nil {
+		return nil, nil, err
+	}
+	if err := m.cfsLock(n, confLockID); err != nil {
+		return nil, nil, err
+	}
+	return cfg, func() { m.cfsUnlock(n, confLockID) }, nil
+}
+
 // 2) and a parsable /etc/pve/corosync.conf.
 func (m *Model) clusterWriteGate(n *node) (*corosync.Config, error) {
 	raw, err := m.readPath(n, clusterConf)
@@ -104,14 +117,11 @@ func (m *Model) pvecmDelnode(n *node, args []string) *result {
 	if target == n.spec.Name {
 		return r.fail(255, "Cannot delete myself from cluster!")
 	}
-	cfg, err := m.clusterWriteGate(n)
+	cfg, unlock, err := m.lockedConf(n)
 	if err != nil {
 		return r.fail(255, "%v", err)
 	}
-	if err := m.cfsLock(n, confLockID); err != nil {
-		return r.fail(255, "%v", err)
-	}
-	defer m.cfsUnlock(n, confLockID)
+	defer unlock()
 	nl := cfg.Main.Section("nodelist")
 	var keep []*corosync.Section
 	nodeid := ""
@@ -193,14 +203,11 @@ func (m *Model) pvecmAddnode(n *node, args []string) *result {
 // legacy single-link fallback of apiversion 0, verify_conf, the cluster log.
 func (m *Model) addnode(n *node, q addnodeReq) (out string, err error) {
 	name, links := q.name, q.links
-	cfg, err := m.clusterWriteGate(n)
+	cfg, unlock, err := m.lockedConf(n)
 	if err != nil {
 		return "", err
 	}
-	if err := m.cfsLock(n, confLockID); err != nil {
-		return "", err
-	}
-	defer m.cfsUnlock(n, confLockID)
+	defer unlock()
 	existing := cfg.Nodes()
 	clusterLinks := map[int]bool{}
 	for _, e := range existing {

@@ -190,14 +190,11 @@ func (m *Model) qdeviceSetup(n *node, args []string) *result {
 // quorum.device (reference §4.6: votes 1 only for ffsplit) and write the file
 // with config_version + 1.
 func (m *Model) writeDevice(n *node, addr, algorithm string) error {
-	cfg, err := m.clusterWriteGate(n)
+	cfg, unlock, err := m.lockedConf(n)
 	if err != nil {
 		return err
 	}
-	if err := m.cfsLock(n, confLockID); err != nil {
-		return err
-	}
-	defer m.cfsUnlock(n, confLockID)
+	defer unlock()
 	quorum := cfg.Main.Ensure("quorum")
 	if quorum.Section("device") != nil {
 		return fmt.Errorf("Qdevice already configured, must be removed before setting up new one!")
@@ -282,14 +279,11 @@ func (m *Model) qdeviceRemove(n *node, args []string) *result {
 // removeDevice is remove's locked part: drop quorum.device, write with
 // config_version + 1, and rm -rf /etc/corosync/qdevice on every member.
 func (m *Model) removeDevice(n *node, names []string) error {
-	cfg, err := m.clusterWriteGate(n)
+	cfg, unlock, err := m.lockedConf(n)
 	if err != nil {
 		return err
 	}
-	if err := m.cfsLock(n, confLockID); err != nil {
-		return err
-	}
-	defer m.cfsUnlock(n, confLockID)
+	defer unlock()
 	quorum := cfg.Main.Section("quorum")
 	if quorum.Section("device") == nil {
 		return fmt.Errorf("No QDevice configured!")
