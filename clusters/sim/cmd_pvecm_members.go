@@ -35,8 +35,6 @@ func pvecmOpts(args []string) (opts map[string]string, pos []string) {
 	return opts, pos
 }
 
-// clusterWriteGate is what addnode and delnode check before touching the
-// file: pmxcfs quorum (`cluster not ready - no quorum?`, reference §2.6 step
 // lockedConf is what every pvecm write of corosync.conf starts with: the
 // write gate (conf present, quorum), then the cluster lock file-corosync_conf
 // (reference §4.3, §6.6). unlock releases the lock.
@@ -50,6 +48,8 @@ func (m *Model) lockedConf(n *node) (cfg *corosync.Config, unlock func(), err er
 	return cfg, func() { m.cfsUnlock(n, confLockID) }, nil
 }
 
+// clusterWriteGate is what addnode and delnode check before touching the
+// file: pmxcfs quorum (`cluster not ready - no quorum?`, reference §2.6 step
 // 2) and a parsable /etc/pve/corosync.conf.
 func (m *Model) clusterWriteGate(n *node) (*corosync.Config, error) {
 	raw, err := m.readPath(n, clusterConf)
