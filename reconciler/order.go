@@ -121,19 +121,7 @@ func (p *planner) haAtRisk(n *state.Node, nodeid int) (blocked, bracket bool) {
 			"check the API, or set policy.acknowledgeHARisk: true")
 		return true, false
 	}
-	onNode := map[int]bool{}
-	for _, g := range sh.Guests {
-		if g.Node == n.Name {
-			onNode[g.VMID] = true
-		}
-	}
-	var risk []string
-	for _, r := range sh.HAResources {
-		var id int
-		if _, err := fmt.Sscanf(r.SID[strings.IndexByte(r.SID, ':')+1:], "%d", &id); err == nil && onNode[id] {
-			risk = append(risk, r.SID)
-		}
-	}
+	risk := sh.HAResourcesOn(n.Name)
 	if len(risk) == 0 {
 		return false, false
 	}

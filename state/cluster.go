@@ -105,6 +105,28 @@ type ReplicationJob struct {
 	Source string `json:"source,omitempty"`
 }
 
+// HAResourcesOn returns the SIDs of the HA resources whose guest runs on
+// node ("vm:100" for guest 100).
+func (s *Shared) HAResourcesOn(node string) []string {
+	if s == nil {
+		return nil
+	}
+	onNode := map[int]bool{}
+	for _, g := range s.Guests {
+		if g.Node == node {
+			onNode[g.VMID] = true
+		}
+	}
+	var out []string
+	for _, r := range s.HAResources {
+		var id int
+		if _, err := fmt.Sscanf(r.SID[strings.IndexByte(r.SID, ':')+1:], "%d", &id); err == nil && onNode[id] {
+			out = append(out, r.SID)
+		}
+	}
+	return out
+}
+
 // References lists everything in s that still names node: its guests, HA
 // resources of those guests, HA groups listing it, and replication jobs from
 // or to it. ok is false when the API data is unknown.
@@ -112,18 +134,13 @@ func (s *Shared) References(node string) (refs []string, ok bool) {
 	if s == nil || s.APIError != "" || s.Guests == nil {
 		return nil, false
 	}
-	onNode := map[int]bool{}
 	for _, g := range s.Guests {
 		if g.Node == node {
-			onNode[g.VMID] = true
 			refs = append(refs, fmt.Sprintf("%s %d", g.Type, g.VMID))
 		}
 	}
-	for _, r := range s.HAResources {
-		var id int
-		if _, err := fmt.Sscanf(r.SID[strings.IndexByte(r.SID, ':')+1:], "%d", &id); err == nil && onNode[id] {
-			refs = append(refs, "HA resource "+r.SID)
-		}
+	for _, sid := range s.HAResourcesOn(node) {
+		refs = append(refs, "HA resource "+sid)
 	}
 	for _, g := range s.HAGroups {
 		for _, n := range g.Nodes {
