@@ -216,14 +216,13 @@ func TestConformanceReloadRejectsAddressChange(t *testing.T) {
 		realMsgs := messagesSince(l.Log(nm), requested)
 		journal, _, _ := m.Exec(nm, "journalctl -b -u corosync", nil)
 		simMsgs := messagesSince(journal, requested)
-		// The different-address line: asserted (the simulator was fixed to
-		// log it on every node, as 3.1.7 does). The CFG line: logged only,
-		// real corosync sometimes loses it from one node's log file.
-		if r, s := hasPrefixed(realMsgs, different), hasPrefixed(simMsgs, different); r != s {
-			t.Errorf("%s: different-address line: real %v, sim %v\n real: %q\n  sim: %q", nm, r, s, realMsgs, simMsgs)
-		}
-		if r, s := hasPrefixed(realMsgs, cannot), hasPrefixed(simMsgs, cannot); r != s {
-			t.Logf("log lines differ on %s: %q: real %v, sim %v", nm, cannot, r, s)
+		// Logged, not asserted: real 3.1.7 writes these lines to its log
+		// file unreliably (one run had the different-address line on every
+		// node, another on none; the CFG line sometimes misses a node).
+		for _, line := range []string{cannot, different} {
+			if r, s := hasPrefixed(realMsgs, line), hasPrefixed(simMsgs, line); r != s {
+				t.Logf("log lines differ on %s: %q: real %v, sim %v", nm, line, r, s)
+			}
 		}
 	}
 }
