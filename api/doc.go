@@ -17,6 +17,6 @@
 // need not exist yet, and no node is contacted. Cluster.TokenSecret reads the
 // API token secret when a caller needs it, and keeps it out of every error.
 //
-// The file format is documented field by field in config.example.yaml at the
+// The file format is documented field by field in examples/clusters/lab.yaml at the
 // root of the repository.
 package api

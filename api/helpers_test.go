@@ -143,7 +143,10 @@ func pathResolves(path string) bool {
 }
 
 // allFieldNames lists the YAML name of every field reachable from Cluster.
-func allFieldNames() []string {
+func allFieldNames() []string { return fieldNamesOf(reflect.TypeFor[Cluster]()) }
+
+// fieldNamesOf lists every YAML field name reachable from root.
+func fieldNamesOf(root reflect.Type) []string {
 	var out []string
 	seen := map[reflect.Type]bool{}
 	var visit func(t reflect.Type)
@@ -160,6 +163,6 @@ func allFieldNames() []string {
 			visit(ft)
 		}
 	}
-	visit(reflect.TypeFor[Cluster]())
+	visit(root)
 	return out
 }

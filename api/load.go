@@ -38,7 +38,7 @@ func Load(path string) (*Cluster, error) {
 // relative paths in spec.access are resolved against that directory, otherwise
 // they are kept as written.
 func LoadBytes(name string, b []byte) (*Cluster, error) {
-	doc, errs := parse(name, b)
+	doc, errs := parse(name, b, reflect.TypeFor[Cluster]())
 	if doc == nil {
 		return nil, asErrors(errs)
 	}
@@ -74,14 +74,14 @@ func LoadBytes(name string, b []byte) (*Cluster, error) {
 }
 
 // parse reads the single YAML document in b into a node tree and walks it
-// against the Cluster type.
-func parse(file string, b []byte) (*document, []FieldError) {
+// against the root type (Cluster or Controller).
+func parse(file string, b []byte, root reflect.Type) (*document, []FieldError) {
 	doc := &document{file: file, pos: map[string]*yaml.Node{}, present: map[string]bool{}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var first yaml.Node
 	switch err := dec.Decode(&first); {
 	case errors.Is(err, io.EOF):
-		return nil, []FieldError{{File: file, Message: "the file is empty", Hint: "see config.example.yaml for a complete declaration"}}
+		return nil, []FieldError{{File: file, Message: "the file is empty", Hint: "see examples/clusters/lab.yaml for a complete cluster declaration"}}
 	case err != nil:
 		return nil, []FieldError{syntaxError(file, err)}
 	}
@@ -99,11 +99,11 @@ func parse(file string, b []byte) (*document, []FieldError) {
 			Message: "a second YAML document starts here", Hint: "a file holds one cluster; move other clusters to files of their own"}}
 	}
 	if emptyDocument(&first) {
-		return nil, []FieldError{{File: file, Line: first.Line, Message: "the document is empty", Hint: "see config.example.yaml for a complete declaration"}}
+		return nil, []FieldError{{File: file, Line: first.Line, Message: "the document is empty", Hint: "see examples/clusters/lab.yaml for a complete cluster declaration"}}
 	}
 	doc.root = first.Content[0]
 	w := &walker{doc: doc}
-	w.walk(doc.root, reflect.TypeFor[Cluster](), "", nil)
+	w.walk(doc.root, root, "", nil)
 	return doc, w.errs
 }
 
@@ -133,7 +133,7 @@ func syntaxError(file string, err error) FieldError {
 // strictDecode decodes b into c with unknown fields refused. After a clean
 // schema walk it is not expected to fail; if it does, yaml.v3's own messages
 // are passed on with their lines rather than lost.
-func strictDecode(doc *document, b []byte, c *Cluster) []FieldError {
+func strictDecode(doc *document, b []byte, c any) []FieldError {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	err := dec.Decode(c)
@@ -159,7 +159,7 @@ func strictDecode(doc *document, b []byte, c *Cluster) []FieldError {
 // lenientDecode decodes what it can; type errors were already reported by the
 // schema walk. It reports false when decoding stopped early (a value whose own
 // parser failed, such as a duration), so the rest cannot be checked.
-func lenientDecode(b []byte, c *Cluster) bool {
+func lenientDecode(b []byte, c any) bool {
 	err := yaml.NewDecoder(bytes.NewReader(b)).Decode(c)
 	var te *yaml.TypeError
 	return err == nil || errors.As(err, &te)

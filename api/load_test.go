@@ -144,9 +144,9 @@ func TestLoad_AliasesAreFollowed(t *testing.T) {
 }
 
 func TestLoad_ExampleConfig(t *testing.T) {
-	c, err := Load(filepath.Join("..", "config.example.yaml"))
+	c, err := Load(filepath.Join("..", "examples", "clusters", "lab.yaml"))
 	if err != nil {
-		t.Fatalf("config.example.yaml: %v", err)
+		t.Fatalf("examples/clusters/lab.yaml: %v", err)
 	}
 	if len(c.Spec.Members) != 3 || c.Metadata.Name != "lab" {
 		t.Errorf("example declares %d members of %q, want the 3-node lab", len(c.Spec.Members), c.Metadata.Name)
@@ -158,17 +158,17 @@ func TestLoad_ExampleConfig(t *testing.T) {
 	}
 }
 
-// TestLoad_ExampleConfigDocumentsEveryField keeps config.example.yaml complete:
+// TestLoad_ExampleConfigDocumentsEveryField keeps examples/clusters/lab.yaml complete:
 // every field of the schema must appear in it, written or commented out.
 func TestLoad_ExampleConfigDocumentsEveryField(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "config.example.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "examples", "clusters", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
 	for _, name := range allFieldNames() {
 		if !strings.Contains(text, name+":") {
-			t.Errorf("config.example.yaml does not mention %q", name)
+			t.Errorf("examples/clusters/lab.yaml does not mention %q", name)
 		}
 	}
 }

@@ -58,7 +58,49 @@ type ApplyOptions struct {
 	// Poll is the pause between observations while settling.
 	Poll   time.Duration
 	Events func(Event)
+	// Hooks, when set, are told about every action and step boundary: the
+	// controller journals intents and outcomes there, and stops between
+	// actions when it shuts down.
+	Hooks Hooks
 }
+
+// ActionRef identifies the action a hook is called for.
+type ActionRef struct {
+	// Index is the 1-based index of the action, of Count.
+	Index, Count int
+	Action       *Action
+	// Backups are the controller-side copies saved for this action.
+	Backups []string
+	// Observed is the observation the action's preconditions were checked on.
+	Observed *state.Cluster
+}
+
+// StepRef identifies the step a hook is called for.
+type StepRef struct {
+	ActionRef
+	// Step is the 1-based index of the step in Action.Steps.
+	Step int
+}
+
+// Hooks are optional callbacks at Apply's boundaries. Each may be nil.
+type Hooks struct {
+	// BeforeAction runs after the action's preconditions held and its
+	// backups were saved, before its first step. An error stops Apply with
+	// nothing of this action done (ErrParked for a shutdown).
+	BeforeAction func(ctx context.Context, a ActionRef) error
+	// BeforeStep runs before each step. An error means the step is not run
+	// and counts as its failure (Always steps still run afterwards).
+	BeforeStep func(ctx context.Context, s StepRef) error
+	// AfterStep runs after each step with its result.
+	AfterStep func(ctx context.Context, s StepRef, err error)
+	// AfterAction runs when the action ended: nil once its postconditions
+	// held and its Always steps ran, else why it stopped.
+	AfterAction func(ctx context.Context, a ActionRef, err error)
+}
+
+// ErrParked is what a BeforeAction hook returns to stop Apply between two
+// actions (a controller shutting down): nothing of the next action ran.
+var ErrParked = errors.New("parked between actions")
 
 // ErrStalePlan is returned (wrapped) when the cluster changed since the plan.
 var ErrStalePlan = errors.New("saved plan is stale")
@@ -142,13 +184,29 @@ func Apply(ctx context.Context, c Cluster, cs *Changeset, opts ApplyOptions) (*R
 		ev.Phase, ev.Duration = "check", opts.Clock.Now().Sub(t0)
 		ev.Detail = fmt.Sprintf("%d preconditions hold", len(a.Pre))
 		emit(ev)
-		if err := saveBackups(opts.Backups, cs.Cluster, a, obs); err != nil {
+		backups, err := saveBackups(opts.Backups, cs.Cluster, a, obs)
+		if err != nil {
 			return rep, &ApplyError{Action: a, What: "keeping the controller's backup failed", Err: err,
 				Changed: "nothing for this action; " + doneText(rep), Do: "fix the state directory (permissions, space), then run apply again"}
 		}
-		if err := runAction(ctx, c, a, i, len(cs.Actions), opts, emit); err != nil {
-			err.Changed += "; " + doneText(rep)
-			return rep, err
+		ref := ActionRef{Index: i + 1, Count: len(cs.Actions), Action: &cs.Actions[i], Backups: backups, Observed: obs}
+		if h := opts.Hooks.BeforeAction; h != nil {
+			if err := h(ctx, ref); err != nil {
+				return rep, &ApplyError{Action: a, What: "stopped before the action", Err: err,
+					Changed: "nothing for this action; " + doneText(rep), Do: "run apply again; it resumes from a fresh observation"}
+			}
+		}
+		aerr := runAction(ctx, c, ref, opts, emit)
+		if h := opts.Hooks.AfterAction; h != nil {
+			var err error
+			if aerr != nil { // not a typed nil in the interface
+				err = aerr
+			}
+			h(ctx, ref, err)
+		}
+		if aerr != nil {
+			aerr.Changed += "; " + doneText(rep)
+			return rep, aerr
 		}
 		rep.Done = append(rep.Done, a)
 	}
@@ -158,7 +216,8 @@ func Apply(ctx context.Context, c Cluster, cs *Changeset, opts ApplyOptions) (*R
 // runAction runs a's steps, waits for its postconditions, and finally runs
 // its Always steps (re-arming HA) whatever happened before: after a
 // successful verification, or after a failed step or postcondition.
-func runAction(ctx context.Context, c Cluster, a Action, i, n int, opts ApplyOptions, emit func(Event)) *ApplyError {
+func runAction(ctx context.Context, c Cluster, ref ActionRef, opts ApplyOptions, emit func(Event)) *ApplyError {
+	a, i, n := *ref.Action, ref.Index-1, ref.Count
 	var main, always []int
 	for j, s := range a.Steps {
 		if s.Always {
@@ -169,8 +228,17 @@ func runAction(ctx context.Context, c Cluster, a Action, i, n int, opts ApplyOpt
 	}
 	step := func(j int) error {
 		s := a.Steps[j]
+		sref := StepRef{ActionRef: ref, Step: j + 1}
+		if h := opts.Hooks.BeforeStep; h != nil {
+			if err := h(ctx, sref); err != nil {
+				return fmt.Errorf("not started: %w", err)
+			}
+		}
 		t0 := opts.Clock.Now()
 		err := c.Exec(ctx, s)
+		if h := opts.Hooks.AfterStep; h != nil {
+			h(ctx, sref, err)
+		}
 		emit(Event{Action: i + 1, Actions: n, Summary: a.Summary(), Phase: "step",
 			Step: j + 1, Steps: len(a.Steps), Detail: s.String(), Duration: opts.Clock.Now().Sub(t0), Err: err})
 		return err
@@ -237,23 +305,40 @@ func checkAll(facts []Fact, obs *state.Cluster) error {
 	return errors.Join(errs...)
 }
 
-func saveBackups(b Backups, cluster string, a Action, obs *state.Cluster) error {
+// saveBackups keeps the controller's copy of every file a's BackupFile
+// steps replace and returns where they went.
+func saveBackups(b Backups, cluster string, a Action, obs *state.Cluster) ([]string, error) {
 	if b == nil {
-		return nil
+		return nil, nil
 	}
+	var paths []string
 	for _, s := range a.Steps {
+		if s.Kind == StepEditClusterConf {
+			// The cluster-wide file this edit replaces; the step itself
+			// refuses if it no longer has BaseDigest.
+			if n := obs.Node(s.Node); n != nil && n.ClusterConf.Present && n.ClusterConf.Digest == s.BaseDigest {
+				p, err := b.Save(cluster, s.Node, "/etc/pve/corosync.conf", n.ClusterConf.Version, []byte(n.ClusterConf.Content))
+				if err != nil {
+					return paths, err
+				}
+				paths = append(paths, p)
+			}
+			continue
+		}
 		if s.Kind != StepBackupFile {
 			continue
 		}
 		n := obs.Node(s.Node)
 		if n == nil || !n.LocalConf.Present || n.LocalConf.Digest != s.Digest {
-			return fmt.Errorf("%s: %s is not the file the plan saw", s.Node, s.Path)
+			return paths, fmt.Errorf("%s: %s is not the file the plan saw", s.Node, s.Path)
 		}
-		if _, err := b.Save(cluster, s.Node, s.Path, s.Version, []byte(n.LocalConf.Content)); err != nil {
-			return err
+		p, err := b.Save(cluster, s.Node, s.Path, s.Version, []byte(n.LocalConf.Content))
+		if err != nil {
+			return paths, err
 		}
+		paths = append(paths, p)
 	}
-	return nil
+	return paths, nil
 }
 
 func stepsText(done []Step) string {
