@@ -2,12 +2,13 @@ package api
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -248,9 +249,8 @@ func (c *Controller) Validate() []FieldError {
 	if s.Concurrency < 1 || s.Concurrency > 256 {
 		add("spec.concurrency", fmt.Sprintf("%d is out of range", s.Concurrency), "use 1..256 clusters reconciled at once")
 	}
-	if s.Listen != "off" {
-		host, port, err := net.SplitHostPort(s.Listen)
-		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 || (host != "" && net.ParseIP(host) == nil && host != "localhost") {
+	if s.Listen != "off" && !listenAddr(s.Listen) {
+		{
 			add("spec.listen", fmt.Sprintf("%q is not an address to listen on", s.Listen), `use HOST:PORT with an IP address (127.0.0.1:9464, [::]:9464), or "off"`)
 		}
 	}
@@ -274,4 +274,29 @@ func (c *Controller) Validate() []FieldError {
 		add("spec.log.level", fmt.Sprintf("%q is not a log level", s.Log.Level), "use debug, info, warn or error")
 	}
 	return errs
+}
+
+// listenAddr reports whether s is HOST:PORT with an IP address (or
+// localhost, or nothing for every address) and a port 0..65535. api does not
+// import net: the planner, which imports api, must stay off the network.
+func listenAddr(s string) bool {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return false
+	}
+	host, port := s[:i], s[i+1:]
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return false
+	}
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	} else if strings.Contains(host, ":") {
+		return false
+	}
+	if host == "" || host == "localhost" {
+		return true
+	}
+	_, err = netip.ParseAddr(host)
+	return err == nil
 }
