@@ -70,6 +70,10 @@ const (
 	CmdLockConf = "mkdir " + ConfLockDir
 	// CmdUnlockConf releases it.
 	CmdUnlockConf = "rmdir " + ConfLockDir
+	// CmdConfLockUnlockRequest asks pmxcfs to delete the lock if it expired
+	// (older than 120 s), as Proxmox's cfs_lock does while it waits; the
+	// touch itself reports "Permission denied" either way.
+	CmdConfLockUnlockRequest = "touch -c -m -d @0 " + ConfLockDir
 )
 
 // Join preflight commands (reference §2.9 assert_joinable).
@@ -184,3 +188,54 @@ func CmdWriteStdin(path string) string { return "cat > " + Quote(path) }
 
 // CmdRename renames src onto dst (atomic within one filesystem).
 func CmdRename(src, dst string) string { return fmt.Sprintf("mv %s %s", Quote(src), Quote(dst)) }
+
+// quorate's own cluster lock (issue #4): one controller replica acts on a
+// cluster at a time. It is a pmxcfs lock directory like Proxmox's own
+// (reference §6.6): mkdir takes it atomically cluster-wide, `touch -m` from
+// the node that took it renews it (from any other node pmxcfs refuses), and
+// pmxcfs deletes it on an unlock request (`touch -m -d @0`) once it is 120 s
+// past its last renewal. The directory must stay empty (rmdir and pmxcfs's
+// expiry remove only empty ones), so who holds it is recorded beside it in
+// QuorateLockOwner. clusters/lock uses these commands.
+const (
+	// QuorateLockDir is the lock directory.
+	QuorateLockDir = "/etc/pve/priv/lock/quorate"
+	// QuorateLockOwner is the owner record: JSON written by the holder.
+	// It may outlive its lock (pmxcfs's expiry leaves it), so it says who
+	// held the lock last, not that anyone holds it now.
+	QuorateLockOwner = "/etc/pve/priv/quorate-lock.json"
+
+	// CmdQuorateLockTake takes the lock: exit 0 when taken; "File exists"
+	// while it exists (held or expired), "Permission denied" while pmxcfs
+	// is read-only (no quorum), "No such file or directory" when pmxcfs is
+	// not mounted. Never -p: on a node whose pmxcfs is down that would
+	// create the directory on the local disk under the bare mount point,
+	// and the mkdir would "succeed".
+	CmdQuorateLockTake = "mkdir " + QuorateLockDir
+	// CmdQuorateLockRenew renews the lock and prints the owner record, so
+	// the caller can check that it still names it. It fails when the lock
+	// is gone (test -d, exit 1, no output), when this node did not take it
+	// or pmxcfs is read-only (touch: "Permission denied"). -c: touch must
+	// never create anything under priv/lock.
+	CmdQuorateLockRenew = "test -d " + QuorateLockDir + " && touch -c -m " + QuorateLockDir + " && cat " + QuorateLockOwner
+	// CmdQuorateLockUnlockRequest asks pmxcfs to delete the lock if it has
+	// expired. The touch itself always fails on a cluster ("Permission
+	// denied": mtime 0 is older than the lock's); its status means
+	// nothing, as in Proxmox's own cfs_lock.
+	CmdQuorateLockUnlockRequest = "touch -c -m -d @0 " + QuorateLockDir
+	// CmdQuorateLockRelease removes the owner record, then the lock.
+	CmdQuorateLockRelease = "rm -f " + QuorateLockOwner + " && rmdir " + QuorateLockDir
+	// CmdClusterLocks lists the cluster locks held (or expired but not yet
+	// freed), one name per line; QuorateLockDir's is "quorate". It fails
+	// with "No such file or directory" when pmxcfs is not mounted (or the
+	// cluster never took a lock), which CmdPmxcfsMounted tells apart.
+	CmdClusterLocks = "ls -1 /etc/pve/priv/lock"
+	// CmdPmxcfsMounted exits 0 when /etc/pve is pmxcfs: /etc/pve/priv
+	// exists only there (the bare mount point is empty).
+	CmdPmxcfsMounted = "test -d /etc/pve/priv"
+	// CmdQuorateLockReadOwner prints the owner record; exit 1 with
+	// "No such file or directory" when there is none.
+	CmdQuorateLockReadOwner = "cat " + QuorateLockOwner
+	// CmdQuorateLockWriteOwner writes the owner record from standard input.
+	CmdQuorateLockWriteOwner = "cat > " + QuorateLockOwner
+)

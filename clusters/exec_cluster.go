@@ -202,9 +202,17 @@ func (r *Remote) editClusterConf(ctx context.Context, m *api.Member, s reconcile
 	return r.writeVerified(ctx, m, s, ClusterConfPath, content)
 }
 
-// lockConf takes file-corosync_conf with mkdir (reference §6.6).
+// lockConf takes file-corosync_conf with mkdir (reference §6.6). When it is
+// held it sends pmxcfs's unlock request, which deletes a lock left behind by
+// a holder that died more than 120 s ago, and tries once more.
 func (r *Remote) lockConf(ctx context.Context, m *api.Member, s reconciler.Step) error {
 	res, err := r.run(ctx, m, CmdLockConf, nil)
+	if err == nil && res.Code != 0 && strings.Contains(string(res.Stderr), "File exists") {
+		if _, err := r.run(ctx, m, CmdConfLockUnlockRequest, nil); err != nil {
+			return fmt.Errorf("%s: asking pmxcfs to release an expired file-corosync_conf lock: %w (nothing was changed)", s, err)
+		}
+		res, err = r.run(ctx, m, CmdLockConf, nil)
+	}
 	if err != nil {
 		// The mkdir may have run: then the lock is ours but unreleased, and
 		// pmxcfs expires it after 120 s. Releasing it blindly could free

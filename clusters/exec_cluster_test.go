@@ -424,3 +424,26 @@ func TestClusterStepsRefuseBadTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestEditClusterConfTakesOverAnExpiredLock: a file-corosync_conf lock left
+// by a holder that died is deleted by the unlock request once it is older
+// than pmxcfs's 120 s, and the edit goes ahead; a live lock still refuses.
+func TestEditClusterConfTakesOverAnExpiredLock(t *testing.T) {
+	m, remote, _ := healthyRemote(t)
+	now := time.Unix(1_800_000_000, 0)
+	m.Clock = func() time.Time { return now }
+	if _, serr, code := m.Exec("pve2", clusters.CmdLockConf, nil); code != 0 {
+		t.Fatalf("taking the lock by hand: %s", serr)
+	}
+	step, _ := editConfStep(t, m, 4)
+	if err := remote.Exec(context.Background(), step); err == nil || !strings.Contains(err.Error(), "is held") {
+		t.Fatalf("edit under a live lock: err = %v, want a refusal", err)
+	}
+	now = now.Add(121 * time.Second) // the holder died; pmxcfs's expiry passes
+	if err := remote.Exec(context.Background(), step); err != nil {
+		t.Fatalf("edit after the lock expired: %v", err)
+	}
+	if lockHeld(t, m) {
+		t.Error("the lock is still held after the edit")
+	}
+}

@@ -3,7 +3,6 @@ package sim
 import (
 	"path"
 	"strings"
-	"time"
 )
 
 // Directory commands: ls -1, mkdir [-p], rmdir, rm [-rf], cp [-a|-r|-p], with
@@ -12,10 +11,9 @@ import (
 // multi-entry change (mkdir -p, rm -rf, cp -a) is one DB version, where real
 // pmxcfs bumps the version once per entry.
 
-// lockExpiry is pmxcfs's CFS_LOCK_TIMEOUT (reference §6.6).
-const lockExpiry = 120 * time.Second
-
-// isLockDir reports whether p is a cluster lock, /etc/pve/priv/lock/<id>.
+// isLockDir reports whether p is a cluster lock, /etc/pve/priv/lock/<id>
+// (what pmxcfs's memdb treats specially when it is a directory; see
+// pmxcfs_lock.go).
 func isLockDir(p string) bool { return parentDir(p) == lockDir }
 
 // cmdLs is `ls [-1] PATH...`: one name per line, directories' entries
@@ -64,11 +62,11 @@ func (m *Model) abs(p string) string {
 }
 
 // cmdMkdir is `mkdir [-p] DIR...`. In /etc/pve/priv/lock it is the cluster
-// lock's atomic acquire (reference §6.6): EEXIST while another holder has
-// it. Simplification: a lock directory older than 120 s by the model's Clock
-// counts as expired and the mkdir succeeds (taking it over, mtime renewed);
-// real pmxcfs removes an expired lock only when someone asks for it by
-// touching its mtime to 0, which the Perl side does while it waits.
+// lock's atomic acquire (reference §6.6): EEXIST whenever the directory
+// exists, expired or not (pmxcfs's memdb_mkdir). An expired lock goes away
+// only when someone asks for it with an unlock request, `touch -m -d @0`
+// (cmd_touch.go, pmxcfs_lock.go), as PVE::Cluster's cfs_lock does while it
+// waits; the next mkdir then succeeds.
 func cmdMkdir(m *Model, n *node, c simpleCmd, _ []byte) *result {
 	r := &result{}
 	flags, ops, _ := splitFlags(c.args[1:])
@@ -101,13 +99,6 @@ func (e *pathError) path(op string) string {
 func (m *Model) mkdir(n *node, d string, parents bool) *pathError {
 	switch m.kindOf(n, d) {
 	case dirEntry:
-		if inCfs(n, d) && isLockDir(d) && !parents && m.lockExpired(n, d) {
-			if m.cfsWritable(n) == nil {
-				now := m.now()
-				m.cfsCommit(n, false, func(db *pveDB) { db.dirs[d] = now })
-				return nil
-			}
-		}
 		if parents {
 			return nil
 		}
@@ -138,16 +129,15 @@ func (m *Model) mkdir(n *node, d string, parents bool) *pathError {
 				db.dirs[p] = now
 			}
 		})
+		for _, p := range missing {
+			if isLockDir(p) {
+				m.noteLock(p, cfsWriter(n), now)
+			}
+		}
 		return nil
 	}
 	n.mkdirAll(d)
 	return nil
-}
-
-// lockExpired reports whether a lock directory is older than lockExpiry.
-func (m *Model) lockExpired(n *node, d string) bool {
-	t, ok := n.db.dirs[d]
-	return ok && m.now().Sub(t) > lockExpiry
 }
 
 // cmdRmdir is `rmdir DIR...`: empty directories only.
@@ -184,6 +174,7 @@ func (m *Model) rmdir(n *node, d string) error {
 	}
 	if inCfs(n, d) {
 		m.cfsCommit(n, false, func(db *pveDB) { delete(db.dirs, d) })
+		m.forgetLock(d)
 		return nil
 	}
 	delete(n.dirs, d)
@@ -278,6 +269,9 @@ func (m *Model) removeTree(n *node, p string) error {
 				delete(db.dirs, q)
 			}
 		})
+		for _, q := range paths {
+			m.forgetLock(q)
+		}
 		return nil
 	}
 	for _, q := range paths {

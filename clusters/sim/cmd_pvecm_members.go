@@ -66,12 +66,20 @@ func (m *Model) clusterWriteGate(n *node) (*corosync.Config, error) {
 const confLockID = "file-corosync_conf"
 
 // cfsLock takes the cluster lock id on n the way PVE::Cluster's cfs_lock
-// does: mkdir of /etc/pve/priv/lock/<id> (after creating lock/ itself). The
-// model does not wait: a held lock fails at once with the message real
-// Proxmox prints after its 10 s acquire timeout.
+// does: mkdir of /etc/pve/priv/lock/<id> (after creating lock/ itself);
+// while it is held, an unlock request (utime 0, which deletes an expired
+// lock, pmxcfs_lock.go) and mkdir again. The model does not wait: a lock
+// still held after one request fails at once with the message real Proxmox
+// prints after its 10 s acquire timeout.
 func (m *Model) cfsLock(n *node, id string) error {
 	_ = m.mkdir(n, lockDir, true)
-	if err := m.mkdir(n, lockDir+"/"+id, false); err != nil {
+	d := lockDir + "/" + id
+	err := m.mkdir(n, d, false)
+	if err != nil && err.err == errExists {
+		m.cfsUnlockRequest(n, d)
+		err = m.mkdir(n, d, false)
+	}
+	if err != nil {
 		switch err.err {
 		case errExists:
 			return fmt.Errorf("cfs-lock '%s' error: got lock request timeout", id)

@@ -34,8 +34,12 @@
 //     (a parent must exist); NewCluster seeds nodes/<name>/ (qemu-server,
 //     lxc, priv, pve-ssl.pem, ssh_known_hosts), priv/authorized_keys,
 //     the legacy priv/known_hosts and priv/lock with deterministic fake
-//     keys (§9). Cluster locks (§6.6): mkdir of priv/lock/<id> acquires
-//     (EEXIST while held, expired after 120 s by Clock), rmdir releases.
+//     keys (§9). Cluster locks (§6.6, pmxcfs_lock.go): mkdir of
+//     priv/lock/<id> acquires (EEXIST whenever it exists); `touch -m` by
+//     the writer's node renews it; `touch -m -d @0` is an unlock request,
+//     which deletes a lock older than LockTimeout (120 s) by Clock; rmdir
+//     releases. pmxcfs measures the age per node with each node's clock;
+//     the model keeps one age per lock.
 //   - Standalone machines (AddNode + PowerOn, reference §5.3, §6.2): pmxcfs
 //     in local mode with its own DB, always quorate, given nodes/<self>/,
 //     its certificate and its root key by the `pvecm updatecerts --silent`
@@ -135,9 +139,11 @@
 //     as .members, nor the local/qemu-server/lxc symlinks); modes, owners
 //     and times other than lock mtimes are not kept; a multi-entry change
 //     (mkdir -p, rm -rf, cp -a) is one DB version, real pmxcfs bumps one per
-//     entry; mv renames files only. An expired lock is taken over by the
-//     next mkdir (real pmxcfs deletes it when a waiter touches it); nobody
-//     waits for a lock: a held one fails at once. pvecm updatecerts at
+//     entry; mv renames files only. A lock's age is one model-wide value
+//     (real pmxcfs: per node, by its own clock, restarted with pmxcfs);
+//     touch supports -a, -c, -m, -f, -h and -d @EPOCH only; pvecm's
+//     cfs_lock does not wait: it sends one unlock request, and a lock still
+//     held then fails at once. pvecm updatecerts at
 //     pve-cluster start is run only in local mode (a cluster member's
 //     nodes/<name>/ comes from NewCluster or its join). The cluster log and
 //     pmxcfs -l are not modelled. ls sorts bytewise (C locale).

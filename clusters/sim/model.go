@@ -34,6 +34,14 @@ type Model struct {
 	// nil means time.Now. Set it before calling anything else.
 	Clock func() time.Time
 
+	// LockTimeout is how long a cluster lock (a directory in
+	// /etc/pve/priv/lock, reference §6.6) lives after its last change
+	// before an unlock request deletes it: pmxcfs's CFS_LOCK_TIMEOUT. 0
+	// means the real 120 s. It is a test knob: tests and `quorate sim
+	// serve` shorten it so expiry happens without a two-minute wait. Set it
+	// before calling anything else.
+	LockTimeout time.Duration
+
 	// FailExec, when set, sees every Exec call first (without the model's lock
 	// held). If it returns handled=true its result is returned as is and the
 	// model does not run the command: fault injection for tests.
@@ -75,6 +83,9 @@ type Model struct {
 	haDisarmed string
 	pidSeq     int
 	qnetd      map[string]*qnetdHost // by IP (qnetd.go)
+	// locks holds, per cluster lock directory, its writer and the time of
+	// its last change (pmxcfs_lock.go); nil until the first lock.
+	locks map[string]cfsLock
 
 	// settled is true when the last change ended with a settle that reached
 	// a fixed point and nothing changed since (see commit): settling again

@@ -148,6 +148,8 @@ func init() {
 		"rmdir":                 cmdRmdir,
 		"ls":                    cmdLs,
 		"rm":                    cmdRm,
+		"touch":                 cmdTouch,
+		"test":                  cmdTest,
 		"sha256sum":             cmdSha256sum,
 		"journalctl":            cmdJournalctl,
 		"true":                  func(*Model, *node, simpleCmd, []byte) *result { return &result{} },
@@ -218,7 +220,7 @@ func readOnlyCmd(c simpleCmd) bool {
 	}
 	switch c.args[0] {
 	case "hostname", "true", "cat", "sha256sum", "journalctl", "corosync-cmapctl", "ls", "ip",
-		"command", "timeout", "corosync-qdevice-tool", "pveversion":
+		"command", "timeout", "corosync-qdevice-tool", "pveversion", "test":
 		return true
 	case "systemctl":
 		return len(c.args) >= 2 && c.args[1] == "is-active"
