@@ -30,24 +30,37 @@ const configHeader = `# Written by ` + "`quorate sim serve`" + ` (clusters/simne
 // member that simnet serves (a joiner not yet in the cluster included) gets
 // management host 127.0.0.1, its API and SSH ports and its current
 // certificate fingerprint. Members simnet does not serve are written as
-// given. The access files are written into path's
-// directory (paths in the YAML are relative to it), replacing older copies.
+// given. The access files stay in the simulator's key directory (Options.Dir)
+// and the YAML names them relative to its own directory, so that several
+// simulators can write their declarations into one directory of cluster
+// files; with a temporary key directory (Options.Dir "") they are copied
+// beside the YAML instead, which outlives the simulator.
 // Empty apiVersion, kind and metadata.name are filled in.
 func (s *Server) WriteConfig(path string, decl api.Cluster) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	files := s.opts.Dir
+	if s.tempDir != "" {
+		files = dir
+	}
 	for _, f := range []struct {
 		name string
 		mode os.FileMode
 	}{{ClientKeyFile, 0o600}, {ClientKeyFile + ".pub", 0o644}, {TokenFile, 0o600}, {RootPasswordFile, 0o600}} {
-		if err := s.copyInto(dir, f.name, f.mode); err != nil {
+		if err := s.copyInto(files, f.name, f.mode); err != nil {
 			return err
 		}
 	}
-	if err := state.WriteFileAtomic(filepath.Join(dir, KnownHostsFile), s.knownHosts(), 0o644); err != nil {
+	if err := state.WriteFileAtomic(filepath.Join(files, KnownHostsFile), s.knownHosts(), 0o644); err != nil {
 		return err
+	}
+	ref := func(name string) string {
+		if rel, err := filepath.Rel(absPath(dir), absPath(filepath.Join(files, name))); err == nil {
+			return rel
+		}
+		return absPath(filepath.Join(files, name))
 	}
 
 	if decl.APIVersion == "" {
@@ -60,11 +73,11 @@ func (s *Server) WriteConfig(path string, decl api.Cluster) error {
 		decl.Metadata.Name = s.b.ClusterName()
 	}
 	acc := &decl.Spec.Access
-	acc.API.Token = api.APIToken{ID: TokenID, SecretFile: TokenFile}
+	acc.API.Token = api.APIToken{ID: TokenID, SecretFile: ref(TokenFile)}
 	acc.SSH.User = "root"
-	acc.SSH.PrivateKeyFile = ClientKeyFile
-	acc.SSH.KnownHostsFile = KnownHostsFile
-	acc.RootPassword = &api.SecretRef{File: RootPasswordFile}
+	acc.SSH.PrivateKeyFile = ref(ClientKeyFile)
+	acc.SSH.KnownHostsFile = ref(KnownHostsFile)
+	acc.RootPassword = &api.SecretRef{File: ref(RootPasswordFile)}
 	if pb, ok := s.b.(RootPasswordBackend); ok {
 		pb.SetRootPassword(s.mat.rootPassword)
 	}

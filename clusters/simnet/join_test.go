@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quorate/quorate/api"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,10 +38,15 @@ func TestJoiner_ServedAndRootPasswordWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(yaml), "rootPassword:\n      file: root.password\n") {
-		t.Errorf("YAML has no rootPassword file reference:\n%s", yaml)
+	decl, err := api.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	pw, err := os.ReadFile(filepath.Join(filepath.Dir(cfg), RootPasswordFile))
+	if decl.Spec.Access.RootPassword == nil || filepath.Base(decl.Spec.Access.RootPassword.File) != RootPasswordFile {
+		t.Fatalf("YAML has no rootPassword file reference:\n%s", yaml)
+	}
+	// The file stays in the simulator's key directory; the YAML names it.
+	pw, err := os.ReadFile(decl.Spec.Access.RootPassword.File)
 	if err != nil || strings.TrimSpace(string(pw)) != s.RootPassword() || len(s.RootPassword()) < 16 {
 		t.Errorf("root.password %q (err %v), server's %q", pw, err, s.RootPassword())
 	}

@@ -31,6 +31,8 @@ func commands() []command {
 		{"observe", "show the observed state of a cluster (-o text|json)", runObserve},
 		{"plan", "show what apply would change (-o text|json, --detailed-exitcode, --out FILE)", runPlan},
 		{"apply", "converge a cluster, one verified step at a time", runApply},
+		{"run", "the controller: reconcile every cluster of a directory, continuously (--config FILE)", runRun},
+		{"status", "the controller's per-cluster conditions (Ready, Reconciling, Stalled)", runStatus},
 		{"sim", "run the simulated cluster: quorate sim serve --scenario NAME --write-config FILE", runSim},
 		{"demo", "start the embedded simulator with a stale node and repair it", runDemo},
 	}

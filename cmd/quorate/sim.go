@@ -16,7 +16,7 @@ import (
 // runSim dispatches `quorate sim serve`.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "serve" {
-		fmt.Fprintln(stderr, "usage: quorate sim serve (--scenario NAME | --from SNAPSHOT.json) --write-config FILE [--dir DIR] [--base-port N] [--latency D]")
+		fmt.Fprintln(stderr, "usage: quorate sim serve (--scenario NAME [--name CLUSTER] | --from SNAPSHOT.json) --write-config FILE [--dir DIR] [--base-port N] [--latency D]")
 		fmt.Fprintf(stderr, "scenarios: %s\n", strings.Join(sim.ScenarioNames(), ", "))
 		return exitError
 	}
@@ -27,6 +27,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "", "keep keys, certificates and secrets here (default: beside --write-config); reused across restarts")
 	basePort := fs.Int("base-port", 0, "node i listens on API BASE+i and SSH BASE+100+i (0 = random ports)")
 	latency := fs.Duration("latency", 0, "added to every API request and SSH command")
+	name := fs.String("name", "", "with --scenario healthy: the cluster's name (to run several side by side)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError
 	}
@@ -39,7 +40,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sim serve: --write-config FILE is required (the cluster YAML that plan and apply use)")
 		return exitError
 	}
-	m, err := buildModel(*scenario, *from)
+	if *name != "" && *scenario != "healthy" {
+		fmt.Fprintln(stderr, "sim serve: --name works with --scenario healthy only")
+		return exitError
+	}
+	m, err := buildModel(*scenario, *from, *name)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
@@ -63,7 +68,10 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func buildModel(scenario, from string) (*sim.Model, error) {
+func buildModel(scenario, from, name string) (*sim.Model, error) {
+	if name != "" {
+		return sim.Healthy(name, 3)
+	}
 	if scenario != "" {
 		return sim.Scenario(scenario)
 	}
