@@ -162,3 +162,19 @@ func (p *planner) unreachable() {
 			"check that the node is powered on and that members[].management points at it; quorate plans only from what it can see")
 	}
 }
+
+// RuntimeOnly reports whether every action only changes votequorum's runtime
+// state (SetExpectedVotes, `pvecm expected`): the one change that is possible,
+// and needed, while no member is quorate and pmxcfs is read-only. Such a
+// changeset cannot wait for the cluster lock, which lives in pmxcfs.
+func (c *Changeset) RuntimeOnly() bool {
+	if len(c.Actions) == 0 {
+		return false
+	}
+	for _, a := range c.Actions {
+		if a.Kind != SetExpectedVotes {
+			return false
+		}
+	}
+	return true
+}

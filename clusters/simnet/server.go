@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -122,7 +123,7 @@ func Start(b Backend, opts Options) (*Server, error) {
 		s.cleanup()
 		return nil, err
 	}
-	if err := s.Sync(); err != nil {
+	if err := s.firstSync(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -130,6 +131,30 @@ func Start(b Backend, opts Options) (*Server, error) {
 	s.wg.Add(1)
 	go s.watch()
 	return s, nil
+}
+
+// firstSync opens the powered nodes' listeners. A picked port can be taken
+// between the probe and the bind (another process's outgoing connection gets
+// it as its source port); with picked ports (BasePort 0) the nodes that could
+// not bind get new ones, a few times. Once started, a node keeps its ports.
+func (s *Server) firstSync() error {
+	for attempt := 0; ; attempt++ {
+		err := s.Sync()
+		if err == nil || s.opts.BasePort != 0 || attempt == 4 || !errors.Is(err, syscall.EADDRINUSE) {
+			return err
+		}
+		s.mu.Lock()
+		for _, name := range s.order {
+			if n := s.nodes[name]; !n.on && s.b.Powered(name) {
+				n.apiPort, n.sshPort = 0, 0
+			}
+		}
+		err = s.reservePorts()
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // reservePorts picks free ports for nodes that have none yet (BasePort 0):

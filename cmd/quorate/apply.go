@@ -12,6 +12,7 @@ import (
 
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/clusters"
+	"github.com/quorate/quorate/clusters/lock"
 	"github.com/quorate/quorate/reconciler"
 	"github.com/quorate/quorate/state"
 )
@@ -71,6 +72,8 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // applier runs changesets against one cluster and reports progress.
 type applier struct {
+	// release frees the cluster lock once apply took it (nil before).
+	release        func()
 	decl           *api.Cluster
 	remote         *clusters.Remote
 	stateDir       string
@@ -82,6 +85,7 @@ type applier struct {
 // approve is asked before each round that has actions. Exit 0 only when the
 // cluster is converged.
 func (a *applier) rounds(ctx context.Context, approve func() bool) int {
+	defer a.unlock()
 	for round := 1; round <= maxRounds; round++ {
 		obs, err := a.remote.Observe(ctx)
 		if err != nil {
@@ -104,6 +108,21 @@ func (a *applier) rounds(ctx context.Context, approve func() bool) int {
 			fmt.Fprintln(a.stderr, "Apply cancelled; nothing more was changed.")
 			return exitError
 		}
+		if a.release == nil {
+			// Under the lock the cluster may not be what was approved:
+			// another actor may have changed it in between. Apply's own
+			// fingerprint check refuses the plan then.
+			if a.release, err = takeLock(ctx, a.remote, obs); err != nil {
+				if !cs.RuntimeOnly() || !errors.Is(err, lock.ErrReadOnly) {
+					fmt.Fprintln(a.stderr, err)
+					return exitError
+				}
+				// Inquorate: pmxcfs (and the lock in it) is read-only, and
+				// the runtime expected-votes override is the way out.
+				fmt.Fprintln(a.stderr, "note: no member is quorate, so the cluster lock (in pmxcfs) cannot be taken; setting the runtime expected votes without it")
+				a.release = func() {}
+			}
+		}
 		done, err := a.applyOnce(ctx, &cs)
 		switch {
 		case err == nil:
@@ -119,10 +138,29 @@ func (a *applier) rounds(ctx context.Context, approve func() bool) int {
 	return exitError
 }
 
-// apply runs one changeset and reports; false when it stopped.
+// apply runs one saved changeset under the cluster lock and reports; false
+// when it stopped.
 func (a *applier) apply(ctx context.Context, cs *reconciler.Changeset) bool {
-	_, err := a.applyOnce(ctx, cs)
+	obs, err := a.remote.Observe(ctx)
+	if err != nil {
+		fmt.Fprintln(a.stderr, observeError(a.decl, err))
+		return false
+	}
+	if a.release, err = takeLock(ctx, a.remote, obs); err != nil {
+		fmt.Fprintln(a.stderr, err)
+		return false
+	}
+	defer a.unlock()
+	_, err = a.applyOnce(ctx, cs)
 	return err == nil
+}
+
+// unlock releases the cluster lock if apply took it.
+func (a *applier) unlock() {
+	if a.release != nil {
+		a.release()
+		a.release = nil
+	}
 }
 
 // applyOnce runs one changeset, reports, and returns how many actions were

@@ -361,6 +361,10 @@ func TestE2ERun_TwoReplicasOneActorThenTakeover(t *testing.T) {
 	if code := b.stop(t); code != 0 {
 		t.Errorf("replica b exit %d", code)
 	}
+	st := quorate(t, "status", "--config", filepath.Join(l.dir, "mgmt-b.yaml"))
+	if st.code != 0 || !strings.Contains(st.stdout, "CLUSTER") || !strings.Contains(st.stdout, "east") || !strings.Contains(st.stdout, "True") {
+		t.Errorf("quorate status: exit %d\n%s%s", st.code, st.stdout, st.stderr)
+	}
 }
 
 func intents(t *testing.T, stateDir, cluster string) int {
@@ -376,4 +380,46 @@ func intents(t *testing.T, stateDir, cluster string) int {
 		}
 	}
 	return n
+}
+
+// TestE2EApplyHonoursTheControllerLock: while another actor holds the
+// cluster lock, apply changes nothing and says who holds it; plan notes it.
+// Once released, apply takes the lock itself and leaves none behind.
+func TestE2EApplyHonoursTheControllerLock(t *testing.T) {
+	m, err := sim.Healthy("east", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MakeStale("pve3"); err != nil {
+		t.Fatal(err)
+	}
+	l := newRunLab(t, m)
+	cfg := filepath.Join(l.dir, "clusters", "east.yaml")
+	owner := `{"holder":"mgmt-1","host":"mgmt-vm","pid":4242,"purpose":"quorate run","node":"pve2","token":"t0k3n","acquired":"2026-11-22T06:00:00Z","renewed":"2026-11-22T06:00:00Z"}`
+	for _, c := range []struct {
+		cmd   string
+		stdin string
+	}{{"mkdir /etc/pve/priv/lock/quorate", ""}, {"cat > /etc/pve/priv/quorate-lock.json", owner}} {
+		if _, serr, code := m.Exec("pve2", c.cmd, []byte(c.stdin)); code != 0 {
+			t.Fatalf("%s: %s", c.cmd, serr)
+		}
+	}
+	plan := quorate(t, "plan", cfg)
+	if !strings.Contains(plan.stderr, "mgmt-1") {
+		t.Errorf("plan does not note the lock holder:\n%s", plan.stderr)
+	}
+	r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg)
+	if r.code != 1 || !strings.Contains(r.stderr, "mgmt-1") || !strings.Contains(r.stderr, "nothing was changed") {
+		t.Fatalf("apply under another's lock: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, _, code := m.Exec("pve3", "corosync-quorumtool -s", nil); code != 1 {
+		t.Fatal("pve3 was changed although the lock was held")
+	}
+	m.Exec("pve2", "rm -f /etc/pve/priv/quorate-lock.json && rmdir /etc/pve/priv/lock/quorate", nil)
+	if r := quorate(t, "apply", "--auto-approve", "--state-dir", t.TempDir(), cfg); r.code != 0 {
+		t.Fatalf("apply after release: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, _, code := m.Exec("pve1", "test -d /etc/pve/priv/lock/quorate", nil); code == 0 {
+		t.Error("apply left its lock behind")
+	}
 }

@@ -51,6 +51,7 @@ func loadAndObserve(ctx context.Context, fs *flag.FlagSet, format, stateDir stri
 		fmt.Fprintln(stderr, err)
 		return "", nil, nil, false
 	}
+	lockNote(ctx, remote, obs, stderr)
 	remote.Close()
 	printPinNotes(stderr, remote)
 	return file, decl, obs, true

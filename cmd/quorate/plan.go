@@ -57,6 +57,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
+		lockNote(ctx, remote, obs, stderr)
 		remote.Close()
 		printPinNotes(stderr, remote)
 		cs := reconciler.Plan(decl, obs, time.Now())

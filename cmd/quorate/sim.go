@@ -28,6 +28,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	basePort := fs.Int("base-port", 0, "node i listens on API BASE+i and SSH BASE+100+i (0 = random ports)")
 	latency := fs.Duration("latency", 0, "added to every API request and SSH command")
 	name := fs.String("name", "", "with --scenario healthy: the cluster's name (to run several side by side)")
+	lockTimeout := fs.Duration("lock-timeout", 0, "pmxcfs lock expiry (default 120s as on real clusters; shorter to try controller takeover)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError
 	}
@@ -49,6 +50,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
+	if *lockTimeout < 0 {
+		fmt.Fprintln(stderr, "sim serve: --lock-timeout must not be negative")
+		return exitError
+	}
+	m.LockTimeout = *lockTimeout
 	if *dir == "" {
 		*dir = dirOf(*writeConfig)
 	}

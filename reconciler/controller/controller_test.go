@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/quorate/quorate/clusters/sim"
+	"github.com/quorate/quorate/clusters/simnet"
 	"github.com/quorate/quorate/reconciler"
 	"github.com/quorate/quorate/state/journal"
 	"github.com/quorate/quorate/state/status"
@@ -259,5 +261,33 @@ func TestRun_ShutdownParksBetweenActions(t *testing.T) {
 	}
 	if p, _ := (&journal.Journal{Dir: cfg.Spec.StateDir}).Get("east"); p != nil {
 		t.Errorf("journal still holds %+v after a finished action", p)
+	}
+}
+
+// TestRun_InquorateOverrideWithoutTheLock: with no member quorate, pmxcfs
+// (and the lock in it) is read-only; the declared temporary expected-votes
+// override is set anyway, and nothing else runs without the lock.
+func TestRun_InquorateOverrideWithoutTheLock(t *testing.T) {
+	dir := t.TempDir()
+	m, err := sim.Scenario("two-node-degraded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := simnet.Start(m, simnet.Options{Dir: filepath.Join(dir, "sims", "duo")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	m.SetFingerprints(srv.Fingerprints())
+	if err := srv.WriteConfig(filepath.Join(dir, "clusters", "duo.yaml"), m.Declaration()); err != nil {
+		t.Fatal(err)
+	}
+	s := startController(t, testConfig(t, dir, "mgmt-1"), nil)
+	waitFor(t, "pve1 quorate through the override", 20*time.Second, func() bool {
+		out, _, code := m.Exec("pve1", "corosync-quorumtool -s", nil)
+		return code == 0 && strings.Contains(string(out), "Expected votes:   1")
+	})
+	if !strings.Contains(s.logs.String(), "without the cluster lock") {
+		t.Error("the log does not say the override ran without the lock")
 	}
 }

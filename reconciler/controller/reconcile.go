@@ -92,6 +92,13 @@ func (c *Controller) reconcileDeclared(work context.Context, e *entry, d declare
 			ready: status.Condition{Type: status.Ready, Status: "False", Reason: status.ReasonChangesPending, Message: "shutting down before applying"}}
 	}
 	held, lockInfo, err := c.takeLock(work, conn, obs, d.Decl.Metadata.Name, log)
+	if err != nil && cs.RuntimeOnly() && errors.Is(err, lock.ErrReadOnly) {
+		// No member is quorate: pmxcfs, and the lock in it, are read-only,
+		// and the runtime expected-votes override is the way out. It does
+		// not write pmxcfs, so two actors setting it cannot corrupt it.
+		log.Warn("no member is quorate; setting the runtime expected votes without the cluster lock")
+		return (&run{c: c, d: d, conn: conn, lock: nil, log: log, id: newRunID()}).rounds(work, nil, nil)
+	}
 	if err != nil {
 		var he *lock.HeldError
 		if errors.As(err, &he) {

@@ -42,6 +42,12 @@ func (r *run) rounds(ctx context.Context, obs *state.Cluster, cs *reconciler.Cha
 		if len(cs.Actions) == 0 {
 			return c.settled(obs, cs, r.d)
 		}
+		if r.lock == nil && !cs.RuntimeOnly() {
+			// Quorum is back: the rest waits for the next reconcile,
+			// which takes the lock first.
+			return outcome{result: "requeue_after", after: time.Second, obs: obs, pending: len(cs.Actions),
+				ready: status.Condition{Type: status.Ready, Status: "False", Reason: status.ReasonChangesPending, Message: "quorum restored by the expected-votes override; the remaining changes wait for the cluster lock"}}
+		}
 		if round > maxRounds {
 			return failed(status.ReasonReconciliationFailed, fmt.Errorf("the cluster did not converge within %d rounds; `quorate plan` shows what is left", maxRounds))
 		}
@@ -76,8 +82,8 @@ func (r *run) hooks() reconciler.Hooks {
 			if r.c.isParking() {
 				return reconciler.ErrParked
 			}
-			if err := r.lock.Valid(); err != nil {
-				return fmt.Errorf("the cluster lock is not held any more: %w", err)
+			if err := r.lockValid(); err != nil {
+				return err
 			}
 			r.before = versions(a.Observed)
 			p, err := r.pending(a, 0, "intent")
@@ -94,8 +100,8 @@ func (r *run) hooks() reconciler.Hooks {
 			})
 		},
 		BeforeStep: func(ctx context.Context, s reconciler.StepRef) error {
-			if err := r.lock.Valid(); err != nil {
-				return fmt.Errorf("the cluster lock is not held any more: %w", err)
+			if err := r.lockValid(); err != nil {
+				return err
 			}
 			p, err := r.pending(s.ActionRef, s.Step, "intent")
 			if err != nil {
@@ -144,6 +150,18 @@ func (r *run) hooks() reconciler.Hooks {
 			r.c.metrics.Action(r.d.Name, a.Action.Kind.String(), result)
 		},
 	}
+}
+
+// lockValid is nil while the cluster lock is ours. A run without a lock
+// (runtime-only changes while inquorate) may only run such actions.
+func (r *run) lockValid() error {
+	if r.lock == nil {
+		return nil
+	}
+	if err := r.lock.Valid(); err != nil {
+		return fmt.Errorf("the cluster lock is not held any more: %w", err)
+	}
+	return nil
 }
 
 func (r *run) hold(ctx context.Context, s reconciler.StepRef, when string) {
