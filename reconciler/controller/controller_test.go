@@ -108,8 +108,10 @@ func TestRun_RepairsANodeMadeStaleWhileRunning(t *testing.T) {
 	if len(backups) != 1 {
 		t.Errorf("controller backups of pve3: %v, want one", backups)
 	}
-	if strings.Contains(s.logs.String(), readSecret(t, cls[0])) {
-		t.Error("the log contains the API token secret")
+	for _, f := range []string{"token.secret", "root.password"} {
+		if strings.Contains(s.logs.String(), readSecret(t, cls[0], f)) {
+			t.Errorf("the log contains the secret of %s", f)
+		}
 	}
 }
 
@@ -131,8 +133,8 @@ func reconcilesOf(logs, cluster string) int {
 	return n
 }
 
-func readSecret(t *testing.T, c *simCluster) string {
-	b, err := os.ReadFile(filepath.Join(c.srv.Dir(), "token.secret"))
+func readSecret(t *testing.T, c *simCluster, name string) string {
+	b, err := os.ReadFile(filepath.Join(c.srv.Dir(), name))
 	if err != nil {
 		t.Fatal(err)
 	}
