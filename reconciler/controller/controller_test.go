@@ -38,7 +38,8 @@ func TestRun_RepairsANodeMadeStaleWhileRunning(t *testing.T) {
 	}
 	waitFor(t, "east repaired", 30*time.Second, func() bool {
 		out, _, code := cls[0].m.Exec("pve3", "corosync-cmapctl -g totem.config_version", nil)
-		return code == 0 && strings.Contains(string(out), "= 4") && s.readySince("east", mark)
+		return code == 0 && strings.Contains(string(out), "= 4") && s.readySince("east", mark) &&
+			reconcilesOf(s.logs.String(), "east") > before // status is booked just before the log line
 	})
 	// Level-based: the first reconcile that saw the stale node repaired it
 	// (a reconcile already running when the node went stale may not have
@@ -152,7 +153,11 @@ func TestRun_DeadClusterBacksOffAndDoesNotSlowTheOthers(t *testing.T) {
 	s := startController(t, cfg, nil)
 	waitFor(t, "both Ready", 20*time.Second, func() bool { return s.ready("east") && s.ready("west") })
 
-	cls[0].srv.Close() // east stops answering
+	for _, n := range cls[0].m.Nodes() { // east stops answering: every node off
+		if err := cls[0].m.PowerOff(n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	waitFor(t, "east marked unreachable with several failures", 20*time.Second, func() bool {
 		st := s.statusOf("east")
 		r := status.Find(st.Conditions, status.Ready)
@@ -172,6 +177,18 @@ func TestRun_DeadClusterBacksOffAndDoesNotSlowTheOthers(t *testing.T) {
 	})
 	if s.ready("east") {
 		t.Error("east Ready while dead")
+	}
+	// Power comes back: the controller reconnects through the same
+	// declaration and east is Ready again, its failures reset.
+	back := time.Now()
+	for _, n := range cls[0].m.Nodes() {
+		if err := cls[0].m.PowerOn(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "east Ready after power returns", 30*time.Second, func() bool { return s.readySince("east", back) })
+	if st := s.statusOf("east"); st.ConsecutiveFailures != 0 {
+		t.Errorf("failures %d after recovery, want 0", st.ConsecutiveFailures)
 	}
 }
 
