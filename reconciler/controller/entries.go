@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -94,6 +95,9 @@ func (c *Controller) rescan(all bool) {
 		c.log.Warn(errNoClusters.Error(), "dir", c.cfg.Clusters.Dir)
 	}
 }
+
+// revision is the Git commit of the work tree holding file, if any.
+func (c *Controller) revision(file string) string { return gitRevision(filepath.Dir(file)) }
 
 // forget drops what the controller exports about e's cluster. c.mu is held.
 func (c *Controller) forget(e *entry) {

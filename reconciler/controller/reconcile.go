@@ -301,8 +301,13 @@ func (c *Controller) book(e *entry, d declared, out outcome, start time.Time, du
 		after = c.interval()
 		e.next = now.Add(after)
 	}
+	if e.Generation != d.Generation || errText(e.Err) != errText(d.Err) {
+		// The file changed while this reconcile ran: the new content is
+		// due now, whatever this outcome said.
+		e.next, e.failures, after = now, 0, 0
+	}
 	st := e.status
-	st.Cluster, st.File, st.Generation = d.Name, d.File, d.Generation
+	st.Cluster, st.File, st.Generation, st.Revision = d.Name, d.File, d.Generation, c.revision(d.File)
 	st.Conditions = append([]status.Condition(nil), st.Conditions...)
 	out.ready.ObservedGeneration = d.Generation
 	status.Set(&st.Conditions, out.ready, now)

@@ -83,3 +83,84 @@ func scanDir(dir string) ([]declared, error) {
 
 // errNoClusters is reported (not fatal) when the directory holds no file.
 var errNoClusters = errors.New("the clusters directory holds no *.yaml file")
+
+// gitRevision returns the commit checked out in the Git work tree that holds
+// dir ("" when dir is not in one, or the repository cannot be read). It reads
+// .git directly (HEAD, loose refs, packed-refs) instead of running git: the
+// controller runs no local commands.
+func gitRevision(dir string) string {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for {
+		gitDir := filepath.Join(d, ".git")
+		if fi, err := os.Stat(gitDir); err == nil {
+			if !fi.IsDir() { // a worktree or submodule: "gitdir: PATH"
+				b, err := os.ReadFile(gitDir)
+				if err != nil {
+					return ""
+				}
+				p := strings.TrimSpace(strings.TrimPrefix(string(b), "gitdir:"))
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(d, p)
+				}
+				gitDir = p
+			}
+			return headCommit(gitDir)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ""
+		}
+		d = parent
+	}
+}
+
+// headCommit resolves HEAD in a .git directory.
+func headCommit(gitDir string) string {
+	b, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	if err != nil {
+		return ""
+	}
+	head := strings.TrimSpace(string(b))
+	ref, ok := strings.CutPrefix(head, "ref: ")
+	if !ok {
+		return validCommit(head)
+	}
+	if b, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref))); err == nil {
+		return validCommit(strings.TrimSpace(string(b)))
+	}
+	// A linked worktree keeps shared refs in its commondir.
+	common := gitDir
+	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		c := strings.TrimSpace(string(b))
+		if !filepath.IsAbs(c) {
+			c = filepath.Join(gitDir, c)
+		}
+		common = c
+		if b, err := os.ReadFile(filepath.Join(common, filepath.FromSlash(ref))); err == nil {
+			return validCommit(strings.TrimSpace(string(b)))
+		}
+	}
+	packed, err := os.ReadFile(filepath.Join(common, "packed-refs"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(packed), "\n") {
+		if sha, name, ok := strings.Cut(line, " "); ok && name == ref {
+			return validCommit(sha)
+		}
+	}
+	return ""
+}
+
+func validCommit(s string) string {
+	if len(s) != 40 && len(s) != 64 {
+		return ""
+	}
+	if _, err := hex.DecodeString(s); err != nil {
+		return ""
+	}
+	return s
+}

@@ -19,6 +19,9 @@ type ClusterStatus struct {
 	// Git commit); a condition with another ObservedGeneration is about an
 	// older file.
 	Generation string `json:"generation,omitempty"`
+	// Revision is the Git commit checked out in the clusters directory when
+	// it is a Git work tree ("" otherwise): which commit asked for this.
+	Revision string `json:"revision,omitempty"`
 	// Conditions holds Ready, Reconciling and Stalled once a reconcile ended;
 	// before that it may be empty.
 	Conditions []Condition `json:"conditions"`
