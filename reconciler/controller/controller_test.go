@@ -211,7 +211,8 @@ func TestRun_InvalidFileWaitsForAChange(t *testing.T) {
 			return false
 		}
 		c := status.Find(st.Conditions, status.Stalled)
-		return c != nil && c.Status == "True" && c.Reason == status.ReasonInvalidSpec
+		return c != nil && c.Status == "True" && c.Reason == status.ReasonInvalidSpec &&
+			reconcilesOf(s.logs.String(), "east") > 0 // status is booked just before the log line
 	})
 	n := reconcilesOf(s.logs.String(), "east")
 	time.Sleep(5 * cfg.Spec.Interval.D()) // several intervals: nothing may happen

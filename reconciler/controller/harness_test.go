@@ -29,7 +29,7 @@ type simCluster struct {
 
 // startClusters starts one healthy 3-node simulated cluster per name and
 // writes their declarations into dir/clusters.
-func startClusters(t *testing.T, dir string, names ...string) []*simCluster {
+func startClusters(t testing.TB, dir string, names ...string) []*simCluster {
 	t.Helper()
 	var out []*simCluster
 	for _, name := range names {
@@ -53,7 +53,7 @@ func startClusters(t *testing.T, dir string, names ...string) []*simCluster {
 }
 
 // testConfig is a controller configuration for tests: fast intervals.
-func testConfig(t *testing.T, dir, replica string) *api.Controller {
+func testConfig(t testing.TB, dir, replica string) *api.Controller {
 	keep := 5
 	return &api.Controller{APIVersion: api.APIVersion, Kind: api.KindController, Spec: api.ControllerSpec{
 		Clusters:        api.ClusterSource{Dir: filepath.Join(dir, "clusters"), WatchInterval: api.Duration(50 * time.Millisecond)},
