@@ -68,6 +68,7 @@ func (m *Model) startCorosync(n *node) bool {
 		return true
 	}
 	pid := m.nextPID()
+	m.engineNote(n, "start")
 	m.sdLog(n, unitCorosync, "Starting "+unitDescription(unitCorosync)+"...")
 	m.csLog(n, pid, "MAIN", "Corosync Cluster Engine "+corosyncVersion+" starting up")
 	m.csLog(n, pid, "MAIN", "Corosync built-in features: dbus monitoring watchdog augeas systemd xmlconf vqsim nozzle snmp pie relro bindnow")
@@ -178,6 +179,7 @@ func (m *Model) stopCorosync(n *node) {
 		return
 	}
 	m.stopQDevice(n) // Requires=corosync.service: stopped first
+	m.engineNote(n, "stop")
 	m.sdLog(n, unitCorosync, "Stopping "+unitDescription(unitCorosync)+"...")
 	m.csLog(n, n.cs.pid, "MAIN", "Node was shut down by a signal")
 	m.exitCorosync(n)
@@ -194,6 +196,7 @@ func (m *Model) cmapExit(n *node, received, mine uint64) {
 // LAB showed "Killed by node N : Killed by corosync-cfgtool" and exit -1).
 func (m *Model) killCorosync(n *node, by int) {
 	p := n.cs
+	m.engineNote(n, "kill")
 	m.csLog(n, p.pid, "CFG", fmt.Sprintf("Killed by node %d : Killed by corosync-cfgtool", by))
 	m.sdLog(n, unitCorosync, "corosync.service: Main process exited, code=exited, status=255/EXCEPTION")
 	m.sdLog(n, unitCorosync, "corosync.service: Failed with result 'exit-code'.")

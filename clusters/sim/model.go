@@ -83,6 +83,15 @@ type Model struct {
 	haDisarmed string
 	pidSeq     int
 	qnetd      map[string]*qnetdHost // by IP (qnetd.go)
+	// engine, when set, runs real corosync under the model (engine.go);
+	// engineConf is the corosync.conf each node's engine copy holds and
+	// engineEvents the lifecycle events not replayed yet.
+	engine       Engine
+	engineConf   map[string][]byte
+	engineEvents []engineEvent
+	// EngineErr is the first error the engine returned, if any.
+	EngineErr error
+
 	// locks holds, per cluster lock directory, its writer and the time of
 	// its last change (pmxcfs_lock.go); nil until the first lock.
 	locks map[string]cfsLock
@@ -320,6 +329,7 @@ func (m *Model) PowerOn(name string) error {
 	m.startCorosync(n)
 	m.bootQDevice(n)
 	m.commit()
+	m.flushEngine()
 	return nil
 }
 
@@ -334,6 +344,9 @@ func (m *Model) PowerOff(name string) error {
 	}
 	m.settled = false
 	n.powered = false
+	if n.cs != nil {
+		m.engineNote(n, "kill")
+	}
 	n.cs = nil
 	n.cfs = nil
 	n.qd = nil
@@ -341,6 +354,7 @@ func (m *Model) PowerOff(name string) error {
 	n.units[unitPVECluster] = "inactive"
 	n.units[unitQDevice] = "inactive"
 	m.commit()
+	m.flushEngine()
 	return nil
 }
 
@@ -417,6 +431,7 @@ func (m *Model) Exec(name, cmd string, stdin []byte) (stdout, stderr []byte, cod
 		return nil, []byte(fmt.Sprintf("ssh: connect to host %s port 22: No route to host\n", name)), 255
 	}
 	stdout, stderr, code = m.runLine(n, cmd, stdin)
+	m.flushEngine()
 	changed, hook := m.certChanged, m.OnCertChange
 	m.certChanged = nil
 	m.mu.Unlock()
@@ -443,6 +458,7 @@ func (m *Model) API(name, method, path string, form url.Values) (status int, bod
 	if n == nil || !n.powered {
 		return apiError(595, fmt.Sprintf("Connection refused: %s is not reachable", name))
 	}
+	defer m.flushEngine()
 	return m.api(n, method, path, form)
 }
 

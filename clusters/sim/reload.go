@@ -20,6 +20,7 @@ func (m *Model) reload(origin *node) int {
 		return 1
 	}
 	by := origin.nodeID()
+	m.engineNote(origin, "reload")
 	rc := 0
 	for _, n := range m.partitionOf(origin) {
 		m.csLog(n, n.cs.pid, "CFG", fmt.Sprintf("Config reload requested by node %d", by))

@@ -247,6 +247,9 @@ func (m *Model) runCmd(n *node, c simpleCmd, stdin []byte) *result {
 	if !ok {
 		return (&result{}).fail(127, "bash: line 1: %s: command not found", c.args[0])
 	}
+	if r, ok := m.engineTool(n, c); ok {
+		return r
+	}
 	r := f(m, n, c, stdin)
 	m.settleIfNeeded()
 	return r
