@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/quorate/quorate/clusters/sim"
 )
@@ -32,12 +33,24 @@ func (e labEngine) WriteConf(node string, conf []byte) error {
 	return e.l.WriteConf(node, withLog)
 }
 
+// Start starts corosync. The model only starts a corosync it believes is not
+// running; a real one still running is on its way out (the model's twin has
+// already exited on the CMAP check, which real corosync logs a moment before
+// it exits), so Start waits for that exit, and stops it if it lingers.
 func (e labEngine) Start(node string) error {
 	if e.l.Running(node) {
-		return nil
+		if _, err := e.l.WaitCorosyncExit(node, exitGrace); err != nil {
+			if err := e.l.StopCorosync(node); err != nil {
+				return err
+			}
+		}
 	}
 	return e.l.StartCorosync(node)
 }
+
+// exitGrace bounds the wait for a corosync that is exiting by itself
+// (corosync-lab §2: the CMAP exit takes well under a second after the line).
+const exitGrace = 10 * time.Second
 
 func (e labEngine) Stop(node string) error { return e.l.StopCorosync(node) }
 

@@ -1,0 +1,328 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/clusters"
+	"github.com/quorate/quorate/clusters/sim"
+	"github.com/quorate/quorate/clusters/simnet"
+	"github.com/quorate/quorate/reconciler"
+	"github.com/quorate/quorate/state"
+	"github.com/quorate/quorate/state/corosync"
+)
+
+// The conformance suite: the same stories, with the same assertions on what
+// quorate observes, plans and applies, against the simulator alone and
+// against the simulator's Proxmox layer on real corosync (the lab, when it
+// can run). Where they disagree, the simulator is wrong (issue #5).
+
+// world is one backend of the suite: a model served over real HTTPS and SSH,
+// with or without the lab's real corosync underneath.
+type world struct {
+	name   string
+	m      *sim.Model
+	l      *Lab // nil: the simulator alone
+	decl   *api.Cluster
+	remote *clusters.Remote
+}
+
+// worldSpec describes the cluster a story starts from.
+type worldSpec struct {
+	nodes, links int // links the lab provides (networks)
+	confLinks    int // links the initial corosync.conf uses
+	version      uint64
+	// declare edits the declaration quorate reads (the story's intent).
+	declare func(d *api.Cluster, specs []sim.NodeSpec)
+}
+
+// simSpecs are lab-shaped node specs for the simulator alone.
+func simSpecs(nodes, links int) []sim.NodeSpec {
+	var out []sim.NodeSpec
+	for i := 1; i <= nodes; i++ {
+		addrs := map[int]string{}
+		for link := 0; link < links; link++ {
+			addrs[link] = fmt.Sprintf("10.99.%d.%d", 250+link, i)
+		}
+		out = append(out, sim.NodeSpec{Name: fmt.Sprintf("pve%d", i), NodeID: i, Votes: 1, Addrs: addrs, HostIP: addrs[0]})
+	}
+	return out
+}
+
+// newWorld builds the backend; onLab needs a runnable lab (else skip).
+func newWorld(t *testing.T, onLab bool, ws worldSpec) *world {
+	t.Helper()
+	w := &world{name: "sim"}
+	var specs []sim.NodeSpec
+	var ifaces []corosync.Interface
+	name := "lab"
+	if onLab {
+		w.name = "lab"
+		w.l = startLab(t, Options{Nodes: ws.nodes, Links: ws.links})
+		specs, ifaces, name = w.l.Specs(), w.l.Interfaces(), w.l.ClusterName()
+	} else {
+		specs = simSpecs(ws.nodes, ws.links)
+		for link := 0; link < ws.links; link++ {
+			ifaces = append(ifaces, corosync.Interface{Number: link})
+		}
+	}
+	// The machines have every network; the initial file uses confLinks.
+	confSpecs := make([]sim.NodeSpec, len(specs))
+	for i, s := range specs {
+		var all []string
+		addrs := map[int]string{}
+		for link := 0; link < ws.links; link++ {
+			all = append(all, s.Addrs[link])
+			if link < ws.confLinks {
+				addrs[link] = s.Addrs[link]
+			}
+		}
+		s.Interfaces, s.Addrs = all, addrs
+		confSpecs[i] = s
+	}
+	w.m = sim.NewCluster(name, ifaces[:ws.confLinks], confSpecs, ws.version)
+	if onLab {
+		if err := w.m.SetEngine(w.l.Engine()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range w.m.Nodes() {
+		if err := w.m.PowerOn(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	srv, err := simnet.Start(w.m, simnet.Options{Dir: filepath.Join(dir, "sim")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	w.m.SetFingerprints(srv.Fingerprints())
+	decl := w.m.Declaration()
+	if ws.declare != nil {
+		ws.declare(&decl, specs)
+	}
+	cfg := filepath.Join(dir, "cluster.yaml")
+	if err := srv.WriteConfig(cfg, decl); err != nil {
+		t.Fatal(err)
+	}
+	if w.decl, err = api.Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if w.remote, err = clusters.Connect(w.decl, clusters.ConnectOptions{Pins: &state.PinStore{Dir: t.TempDir()}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.remote.Close() })
+	return w
+}
+
+// until observes until cond holds; on the simulator the first observation
+// must already show it (the model is instant), on the lab real corosync gets
+// pollLimit.
+func (w *world) until(t *testing.T, what string, cond func(*state.Cluster) (bool, string)) *state.Cluster {
+	t.Helper()
+	deadline := time.Now().Add(pollLimit)
+	for {
+		obs, err := w.remote.Observe(context.Background())
+		if err != nil {
+			t.Fatalf("%s: observe: %v", w.name, err)
+		}
+		ok, seen := cond(obs)
+		if ok {
+			return obs
+		}
+		if w.l == nil || time.Now().After(deadline) {
+			t.Fatalf("%s: %s: not observed; last seen: %s", w.name, what, seen)
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+// plan observes and plans.
+func (w *world) plan(t *testing.T) *reconciler.Changeset {
+	t.Helper()
+	obs, err := w.remote.Observe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := reconciler.Plan(w.decl, obs, time.Now())
+	return &cs
+}
+
+// apply carries out cs; the settle bound covers real corosync's timings.
+func (w *world) apply(t *testing.T, cs *reconciler.Changeset) {
+	t.Helper()
+	if _, err := reconciler.Apply(context.Background(), w.remote, cs, reconciler.ApplyOptions{Settle: pollLimit, Poll: 100 * time.Millisecond}); err != nil {
+		t.Fatalf("%s: apply: %v", w.name, err)
+	}
+}
+
+// converge applies rounds until the plan is empty.
+func (w *world) converge(t *testing.T) {
+	t.Helper()
+	for round := 0; round < 6; round++ {
+		cs := w.plan(t)
+		if cs.Converged() {
+			return
+		}
+		if len(cs.Actions) == 0 {
+			t.Fatalf("%s: blocked:\n%s", w.name, cs.Text())
+		}
+		w.apply(t, cs)
+	}
+	t.Fatalf("%s: did not converge:\n%s", w.name, w.plan(t).Text())
+}
+
+func (w *world) exec(t *testing.T, node, cmd string) {
+	t.Helper()
+	if _, serr, code := w.m.Exec(node, cmd, nil); code != 0 {
+		t.Fatalf("%s: %s on %s: exit %d: %s", w.name, cmd, node, code, serr)
+	}
+}
+
+// membership says whether every node sees want members, quorate.
+func membership(want int) func(*state.Cluster) (bool, string) {
+	return func(obs *state.Cluster) (bool, string) {
+		seen := ""
+		ok := true
+		for _, n := range obs.Nodes {
+			if n.Quorum == nil {
+				seen += fmt.Sprintf("%s: no quorum view; ", n.Name)
+				ok = false
+				continue
+			}
+			seen += fmt.Sprintf("%s: nodes %d quorate %v; ", n.Name, n.Quorum.Nodes, n.Quorum.Quorate)
+			ok = ok && n.Quorum.Nodes == want && n.Quorate()
+		}
+		return ok, seen
+	}
+}
+
+// forBoth runs a story on the simulator and, when it can run, on the lab.
+func forBoth(t *testing.T, story func(t *testing.T, onLab bool)) {
+	t.Run("sim", func(t *testing.T) { story(t, false) })
+	t.Run("lab", func(t *testing.T) { story(t, true) })
+}
+
+// TestConformance_Healthy: three members, each quorate with all three, the
+// runtime config_version that of the file, and nothing to do.
+func TestConformance_Healthy(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 3, links: 1, confLinks: 1, version: 5})
+		obs := w.until(t, "three quorate members", membership(3))
+		for _, n := range obs.Nodes {
+			if n.RuntimeVersion == nil || *n.RuntimeVersion != 5 || n.Quorum.ExpectedVotes != 3 || n.Quorum.Quorum != 2 {
+				t.Errorf("%s: %s runtime %v, quorum %+v", w.name, n.Name, n.RuntimeVersion, n.Quorum)
+			}
+		}
+		if cs := w.plan(t); !cs.Converged() {
+			t.Errorf("%s: healthy cluster has a plan:\n%s", w.name, cs.Text())
+		}
+	})
+}
+
+// TestConformance_StaleNodeRepaired: the CMAP refusal observed with the same
+// numbers, one resync planned, the node counted back in.
+func TestConformance_StaleNodeRepaired(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 3, links: 1, confLinks: 1, version: 3})
+		w.until(t, "three quorate members", membership(3))
+		if err := w.m.MakeStale("pve3"); err != nil {
+			t.Fatal(err)
+		}
+		w.until(t, "pve3's CMAP refusal", func(obs *state.Cluster) (bool, string) {
+			n := obs.Node("pve3")
+			r := n.CMAPRejection
+			return r != nil && r.Received == 4 && r.Mine == 3 && n.Corosync != state.Active && n.Quorum == nil,
+				fmt.Sprintf("corosync %s, rejection %+v", n.Corosync, r)
+		})
+		cs := w.plan(t)
+		if len(cs.Actions) != 1 || cs.Actions[0].Kind != reconciler.ResyncCorosyncConf || cs.Actions[0].Target != "pve3" {
+			t.Fatalf("%s: plan:\n%s", w.name, cs.Text())
+		}
+		if !strings.Contains(cs.Actions[0].Reason, "[CMAP  ] Received config version (4) is different than my config version (3)! Exiting") {
+			t.Errorf("%s: the plan does not quote the CMAP line: %s", w.name, cs.Actions[0].Reason)
+		}
+		start := time.Now()
+		w.apply(t, cs)
+		t.Logf("%s: apply until pve3 verified in the membership: %s", w.name, time.Since(start).Round(time.Millisecond))
+		w.until(t, "pve3 back in", membership(3))
+		if cs := w.plan(t); !cs.Converged() {
+			t.Errorf("%s: not converged:\n%s", w.name, cs.Text())
+		}
+	})
+}
+
+// TestConformance_QuorumLostAndRegained: two of three stopped, the last one
+// is inquorate and quorate plans nothing; one back, quorate again.
+func TestConformance_QuorumLostAndRegained(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 3, links: 1, confLinks: 1, version: 3})
+		w.until(t, "three quorate members", membership(3))
+		w.exec(t, "pve2", "systemctl stop corosync")
+		w.exec(t, "pve3", "systemctl stop corosync")
+		w.until(t, "pve1 alone and inquorate", func(obs *state.Cluster) (bool, string) {
+			q := obs.Node("pve1").Quorum
+			return q != nil && q.Nodes == 1 && !q.Quorate && q.ExpectedVotes == 3 && q.TotalVotes == 1, fmt.Sprintf("%+v", q)
+		})
+		if cs := w.plan(t); len(cs.Actions) != 0 {
+			t.Errorf("%s: acting without quorum:\n%s", w.name, cs.Text())
+		}
+		w.exec(t, "pve2", "systemctl start corosync")
+		w.until(t, "pve1 and pve2 quorate", func(obs *state.Cluster) (bool, string) {
+			q := obs.Node("pve1").Quorum
+			return q != nil && q.Nodes == 2 && q.Quorate, fmt.Sprintf("%+v", q)
+		})
+		w.exec(t, "pve3", "systemctl start corosync")
+		w.until(t, "all three back", membership(3))
+	})
+}
+
+// TestConformance_LinkAdded: a declared second link is added live by a
+// corosync.conf edit and reload; every node sees every peer connected on it.
+func TestConformance_LinkAdded(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 3, links: 2, confLinks: 1, version: 3,
+			declare: func(d *api.Cluster, specs []sim.NodeSpec) {
+				d.Spec.Links = append(d.Spec.Links, api.Link{Number: 1})
+				for i := range d.Spec.Members {
+					d.Spec.Members[i].Addresses = append(d.Spec.Members[i].Addresses, api.LinkAddress{Link: 1, Address: specs[i].Addrs[1]})
+				}
+			}})
+		w.until(t, "three quorate members", membership(3))
+		cs := w.plan(t)
+		if len(cs.Actions) != 1 || cs.Actions[0].Kind != reconciler.AddLink {
+			t.Fatalf("%s: plan:\n%s", w.name, cs.Text())
+		}
+		w.apply(t, cs)
+		w.until(t, "link 1 connected everywhere", func(obs *state.Cluster) (bool, string) {
+			seen := ""
+			for _, n := range obs.Nodes {
+				up := 0
+				for _, l := range n.Links {
+					if l.Number != 1 {
+						continue
+					}
+					for _, p := range l.Peers {
+						if p.Status == "connected" {
+							up++
+						}
+					}
+				}
+				seen += fmt.Sprintf("%s: %d peers up on link 1; ", n.Name, up)
+				if up != 2 {
+					return false, seen
+				}
+			}
+			return true, seen
+		})
+		if cs := w.plan(t); !cs.Converged() {
+			t.Errorf("%s: not converged:\n%s", w.name, cs.Text())
+		}
+	})
+}
