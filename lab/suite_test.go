@@ -326,3 +326,86 @@ func TestConformance_LinkAdded(t *testing.T) {
 		}
 	})
 }
+
+// addr is node's address on link in this world.
+func (w *world) addr(node string, link int) string {
+	if w.l != nil {
+		return w.l.AddrOn(node, link)
+	}
+	var i int
+	fmt.Sscanf(node, "pve%d", &i)
+	return fmt.Sprintf("10.99.%d.%d", 250+link, i)
+}
+
+// editClusterConf changes /etc/pve/corosync.conf on pve1 by hand, the way
+// pvecm.adoc documents it (.new, then rename): what an operator does.
+func (w *world) editClusterConf(t *testing.T, edit func(string) string) {
+	t.Helper()
+	out, serr, code := w.m.Exec("pve1", "cat /etc/pve/corosync.conf", nil)
+	if code != 0 {
+		t.Fatalf("cat: %s", serr)
+	}
+	if _, serr, code := w.m.Exec("pve1", "cat > /etc/pve/corosync.conf.new", []byte(edit(string(out)))); code != 0 {
+		t.Fatalf("write: %s", serr)
+	}
+	w.exec(t, "pve1", "mv /etc/pve/corosync.conf.new /etc/pve/corosync.conf")
+}
+
+// TestConformance_InPlaceAddressChangeRejected: an operator changes pve3's
+// ring0_addr in place; pmxcfs copies the file everywhere and reloads, and
+// corosync rejects the reload on every node: the files say v4, the runtime
+// stays at v3, the membership is untouched (corosync-lab fact 1a).
+func TestConformance_InPlaceAddressChangeRejected(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 3, links: 2, confLinks: 1, version: 3})
+		w.until(t, "three quorate members", membership(3))
+		w.editClusterConf(t, func(s string) string {
+			s = strings.Replace(s, "ring0_addr: "+w.addr("pve3", 0)+"\n", "ring0_addr: "+w.addr("pve3", 1)+"\n", 1)
+			return strings.Replace(s, "config_version: 3\n", "config_version: 4\n", 1)
+		})
+		w.until(t, "files at v4, runtime still v3 everywhere", func(obs *state.Cluster) (bool, string) {
+			seen := ""
+			ok := true
+			for _, n := range obs.Nodes {
+				rt := uint64(0)
+				if n.RuntimeVersion != nil {
+					rt = *n.RuntimeVersion
+				}
+				seen += fmt.Sprintf("%s: file v%d local v%d runtime v%d; ", n.Name, n.ClusterConf.Version, n.LocalConf.Version, rt)
+				ok = ok && n.ClusterConf.Version == 4 && n.LocalConf.Version == 4 && rt == 3
+			}
+			return ok, seen
+		})
+		out, _, _ := w.m.Exec("pve2", "corosync-cmapctl -g config.reload_status", nil)
+		if !strings.Contains(string(out), "= 7") {
+			t.Errorf("%s: pve2 reload_status: %s, want 7 (CS_ERR_INVALID_PARAM)", w.name, out)
+		}
+		w.until(t, "membership untouched", membership(3))
+	})
+}
+
+// TestConformance_MemberRemoved: pve4 is powered off for good and declared
+// away; quorate removes it with pvecm delnode and cleans up, and expected
+// votes drop to 3 at once (corosync-lab fact 1c).
+func TestConformance_MemberRemoved(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 4, links: 1, confLinks: 1, version: 5,
+			declare: func(d *api.Cluster, _ []sim.NodeSpec) {
+				d.Spec.Members = d.Spec.Members[:3]
+				d.Spec.Policy.RemoveAbsentMembers = true
+			}})
+		w.until(t, "four quorate members", membership(4))
+		if err := w.m.PowerOff("pve4"); err != nil {
+			t.Fatal(err)
+		}
+		w.until(t, "pve4 gone from the membership", func(obs *state.Cluster) (bool, string) {
+			q := obs.Node("pve1").Quorum
+			return q != nil && q.Nodes == 3 && q.ExpectedVotes == 4, fmt.Sprintf("%+v", q)
+		})
+		w.converge(t)
+		w.until(t, "expected votes 3 after delnode", func(obs *state.Cluster) (bool, string) {
+			q := obs.Node("pve1").Quorum
+			return q != nil && q.Nodes == 3 && q.ExpectedVotes == 3 && q.Quorum == 2 && q.Quorate, fmt.Sprintf("%+v", q)
+		})
+	})
+}
