@@ -390,7 +390,7 @@ func expectedOverrideStory(t *testing.T, l *Lab, m *sim.Model) {
 // TestConfOf: ConfOf lists only the named nodes, in nodeid order, and
 // refuses unknown names and an empty list (no root needed).
 func TestConfOf(t *testing.T) {
-	l := &Lab{ID: "0a1b2c", cluster: "lab", subnet: 42, names: []string{"pve1", "pve2", "pve3"}, nodes: map[string]*node{
+	l := &Lab{ID: "0a1b2c", cluster: "lab", subnet: 42, links: 1, names: []string{"pve1", "pve2", "pve3"}, nodes: map[string]*node{
 		"pve1": {name: "pve1", id: 1}, "pve2": {name: "pve2", id: 2}, "pve3": {name: "pve3", id: 3},
 	}}
 	got, err := l.ConfOf(4, "pve3", "pve1")

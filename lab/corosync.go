@@ -29,7 +29,7 @@ const (
 // corosync-quorumtool -s with Exec for that). Starting while corosync runs
 // on the node is an error.
 func (l *Lab) StartCorosync(node string) error {
-	n, err := l.node(node)
+	n, err := l.clusterNode(node)
 	if err != nil {
 		return err
 	}
@@ -77,13 +77,21 @@ func (l *Lab) Kill(node string) error {
 }
 
 func (l *Lab) signalCorosync(node string, sig syscall.Signal) error {
-	n, err := l.node(node)
+	n, err := l.clusterNode(node)
 	if err != nil {
 		return err
 	}
 	n.mu.Lock()
 	c := n.cs
 	n.mu.Unlock()
+	return l.signalChild(node, "corosync", c, sig, n.hostPath(LogPath))
+}
+
+// signalChild sends sig to c (a process the lab started on node) and waits
+// up to StopTimeout for it to be reaped; after that it sends SIGKILL and
+// returns an error that points at logPath. A c that is nil or already gone
+// gives nil.
+func (l *Lab) signalChild(node, what string, c *child, sig syscall.Signal, logPath string) error {
 	if !c.running() {
 		return nil
 	}
@@ -94,8 +102,8 @@ func (l *Lab) signalCorosync(node string, sig syscall.Signal) error {
 	case <-time.After(StopTimeout):
 		c.proc.signal(syscall.SIGKILL)
 		<-c.done
-		return fmt.Errorf("lab %s: node %s: corosync (PID %d) ignored %v for %v and was killed; see %s",
-			l.ID, node, c.proc.PID, sig, StopTimeout, n.hostPath(LogPath))
+		return fmt.Errorf("lab %s: node %s: %s (PID %d) ignored %v for %v and was killed; see %s",
+			l.ID, node, what, c.proc.PID, sig, StopTimeout, logPath)
 	}
 }
 
@@ -103,7 +111,7 @@ func (l *Lab) signalCorosync(node string, sig syscall.Signal) error {
 // and returns its exit code (-1 when a signal ended it). It returns an error
 // when corosync was never started or still runs after limit.
 func (l *Lab) WaitCorosyncExit(node string, limit time.Duration) (code int, err error) {
-	n, err := l.node(node)
+	n, err := l.clusterNode(node)
 	if err != nil {
 		return 0, err
 	}
@@ -173,7 +181,7 @@ func (l *Lab) Exec(node string, argv ...string) (stdout, stderr []byte, code int
 // (atomically, mode 0644, as pmxcfs writes it, reference §5.1). corosync
 // reads it at its next start or `corosync-cfgtool -R`.
 func (l *Lab) WriteConf(node string, conf []byte) error {
-	n, err := l.node(node)
+	n, err := l.clusterNode(node)
 	if err != nil {
 		return err
 	}
@@ -187,7 +195,7 @@ func (l *Lab) WriteConf(node string, conf []byte) error {
 
 // ReadConf returns node's /etc/corosync/corosync.conf.
 func (l *Lab) ReadConf(node string) ([]byte, error) {
-	n, err := l.node(node)
+	n, err := l.clusterNode(node)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,21 @@
 //     to a private bridge qlab<id>b0; node pveN has nodeid N and address
 //     10.99.k.N/24, the host has 10.99.k.254 on the bridge, and k is chosen
 //     per lab so that it overlaps no host route and no other lab;
+//   - with Options.Links = 2, a second bridge qlab<id>b1 and a second veth
+//     per node (eth1, 10.99.k1.N/24, k1 chosen like k), and corosync.conf
+//     with two interface sections and ring1_addr (reference §8.1); CutLink
+//     and RestoreLink set one node's link down and up (the host-side veth,
+//     as corosync-lab.md cut links);
+//   - with Options.QNetd, a qnetd host (namespace qlab<id>-qnetd, name
+//     QNetdHost) on link 0's bridge at 10.99.k.200 with the same private
+//     mounts, its NSS database made by corosync-qnetd-certutil -i and
+//     `corosync-qnetd -f` running (PID recorded); SetupQDevice then does
+//     what `pvecm qdevice setup` does (corosync-lab §4: node certificates by
+//     CSR signed on the qnetd host, the p12 imported on every node,
+//     quorum.device with ffsplit and tie_breaker lowest, a config_version
+//     bump, corosync-cfgtool -R, `corosync-qdevice -f` per node);
+//     StartQDevice/StopQDevice/KillQDevice and StartQNetd/StopQNetd/
+//     KillQNetd drive the daemons;
 //   - one holder process per node (ip netns exec … unshare -m --propagation
 //     private) that bind-mounts the node's own directories over
 //     /etc/corosync, /var/lib/corosync, /var/log and /run, so stock paths work
@@ -44,7 +59,32 @@
 //
 // Without root, network namespaces or the corosync binaries every test skips
 // with one line saying what is missing (Available); the SSH tests also skip
-// without sshd (SSHAvailable), the others do not need it.
+// without sshd (SSHAvailable), the qdevice tests without corosync-qnetd,
+// corosync-qdevice and libnss3-tools (QNetdAvailable); the others need
+// none of them.
+//
+// A lab with a second link and a qnetd host, from a test or a scratch
+// program run as root (nothing here needs the packages' own services):
+//
+//	l, err := lab.Start(lab.Options{Nodes: 2, Links: 2, QNetd: true, ClusterName: "duo"})
+//	if err != nil { ... }
+//	defer l.Close()
+//	for _, nm := range l.Nodes() {
+//		l.StartCorosync(nm)            // then poll corosync-quorumtool -s
+//	}
+//	v, err := l.SetupQDevice()         // certificates, device, reload, daemons
+//	out, _, rc := l.Exec("pve1", "corosync-quorumtool", "-s") // Flags: Quorate Qdevice
+//	l.Exec(lab.QNetdHost, "corosync-qnetd-tool", "-l", "-v")
+//	l.CutLink("pve2", 0)               // knet fails over to link 1
+//	l.RestoreLink("pve2", 0)
+//	l.KillQNetd()                      // the device stops voting
+//
+// Each daemon's output is in the lab directory: Dir/pveN/corosync.out and
+// corosync-qdevice.out, Dir/qnetd/corosync-qnetd.out; corosync's own log
+// is Dir/pveN/var-log/corosync/corosync.log (LogPath inside the node). To
+// look around by hand while a test holds the lab, enter a node with
+// `nsenter -t <holder PID> -m -n` (the holder PIDs are in
+// /run/quorate-lab/<id>.json).
 //
 // # Safety rules
 //
@@ -66,8 +106,24 @@
 //     cleanups run last-in first-out): sshd processes of connections still
 //     open are killed with the lab and, orphaned, left for PID 1 to reap.
 //
+// # What differs from a Proxmox node
+//
+//   - Certificates move by host-side file copies, not scp; corosync-qnetd
+//     runs as root, not as coroqnetd; the daemons are not under systemd
+//     (no Type=notify, no Restart=), so nothing restarts a killed one.
+//   - The lab's corosync.conf keeps Proxmox's token_coefficient: 125, so on
+//     3 nodes the token is 3125 ms. Measured here (8 of 8 runs): cutting one
+//     of two links (the host-side veth down) makes knet declare it down only
+//     2.8–4.7 s later, after the token has timed out, so totem forms a new
+//     ring with the same members (no "Members left", quorum kept) before
+//     knet fails over to the other link; corosync-lab §2 saw no membership
+//     event at all.
+//
 // # Not done yet
 //
-// One link only (no second bridge, no link cuts), no qnetd; the lead wires
-// the lab into .ci/run later.
+// At most two links; one qnetd host, on link 0 only, with ffsplit and
+// tie_breaker lowest (WithQDevice); no split-brain story (it needs a cut of
+// the nodes' link between them while both still reach qnetd: doable with
+// CutLink on a two-link lab and qnetd on link 0, not written yet). The lead
+// wires the lab into .ci/run.
 package lab

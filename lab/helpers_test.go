@@ -58,6 +58,14 @@ func TestSweptNames(t *testing.T) {
 		{name: "qlab0a1b2c-pve12", ns: true, wantID: "0a1b2c"},
 		{name: "qlab0a1b2cb0", link: true, wantID: "0a1b2c"},
 		{name: "qlab0a1b2cv3", link: true, wantID: "0a1b2c"},
+		{name: "qlab0a1b2c-qnetd", ns: true, wantID: "0a1b2c"},
+		{name: "qlab0a1b2cb1", link: true, wantID: "0a1b2c"},
+		{name: "qlab0a1b2cw12", link: true, wantID: "0a1b2c"},
+		{name: "qlab0a1b2cq", link: true, wantID: "0a1b2c"},
+		{name: "qlab0a1b2cqp"},        // the qnetd veth's namespace side
+		{name: "qlab0a1b2cr3"},        // link 1's namespace side
+		{name: "qlab0a1b2cb2"},        // no third bridge
+		{name: "qlab0a1b2c-qnetd2"},   // not the qnetd host
 		{name: "qlab0a1b2c-probe"},    // Available's probe: never swept
 		{name: "qlab0a1b2cp1"},        // namespace side of a veth: lives in the namespace
 		{name: "qlab0a1b-pve1"},       // id too short: not ours
@@ -134,7 +142,7 @@ func TestRouteDev(t *testing.T) {
 // with the nodes' lab addresses, and its logging block sends the log to
 // LogPath with hires timestamps (corosync-lab.md).
 func TestConf(t *testing.T) {
-	l := &Lab{cluster: "lab", subnet: 42, names: []string{"pve1", "pve2"}, nodes: map[string]*node{
+	l := &Lab{cluster: "lab", subnet: 42, links: 1, names: []string{"pve1", "pve2"}, nodes: map[string]*node{
 		"pve1": {name: "pve1", id: 1}, "pve2": {name: "pve2", id: 2},
 	}}
 	got := string(l.Conf(5))

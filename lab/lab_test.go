@@ -28,7 +28,11 @@ const (
 // one and closes it at cleanup.
 func startLab(tb testing.TB, opts Options) *Lab {
 	tb.Helper()
-	if ok, why := Available(); !ok {
+	avail := Available
+	if opts.QNetd {
+		avail = QNetdAvailable
+	}
+	if ok, why := avail(); !ok {
 		tb.Skip(why)
 	}
 	opts.Logf = tb.Logf
@@ -99,11 +103,11 @@ func startAll(tb testing.TB, l *Lab) {
 	}
 }
 
-// simTwin returns the simulator cluster with the lab's nodes at version,
-// every machine powered on.
+// simTwin returns the simulator cluster with the lab's nodes and links at
+// version, every machine powered on.
 func simTwin(tb testing.TB, l *Lab, version uint64) *sim.Model {
 	tb.Helper()
-	m := sim.NewCluster(l.ClusterName(), Links, l.Specs(), version)
+	m := sim.NewCluster(l.ClusterName(), l.Interfaces(), l.Specs(), version)
 	for _, nm := range l.Nodes() {
 		if err := m.PowerOn(nm); err != nil {
 			tb.Fatal(err)

@@ -30,19 +30,23 @@ var mounts = [][2]string{
 const LogPath = "/var/log/corosync/corosync.log"
 
 // node is one lab node: a network namespace, a directory, a holder process
-// that owns the private mount namespace, and at most one corosync.
+// that owns the private mount namespace, and at most one corosync and one
+// corosync-qdevice. The qnetd host is a node too (isQNetd), with the same
+// namespace and mounts, whose daemon is corosync-qnetd instead.
 type node struct {
-	name string
-	id   int
-	ns   string
-	dir  string
-	lab  *Lab
+	name    string
+	id      int // nodeid; for the qnetd host the last octet of its address
+	ns      string
+	dir     string
+	lab     *Lab
+	isQNetd bool
 
 	holder *child // set once by startHolder
 
 	mu       sync.Mutex
 	cs       *child // the current or last corosync; nil before the first start
 	sshd     *child // the node's sshd (Options.SSH); nil without
+	qd       *child // the current or last corosync-qdevice (or, on the qnetd host, corosync-qnetd)
 	logStart int64  // size of the log when corosync was last started
 }
 
@@ -80,7 +84,8 @@ func (n *node) spawn(cmd *exec.Cmd, what string) (*child, error) {
 	return c, nil
 }
 
-// makeDirs creates the node's directories, its corosync.conf and authkey.
+// makeDirs creates the node's directories, its corosync.conf and authkey
+// (each skipped when nil: the qnetd host has neither).
 func (n *node) makeDirs(authkey, conf []byte) error {
 	for _, m := range mounts {
 		if err := os.MkdirAll(filepath.Join(n.dir, m[1]), 0o755); err != nil {
@@ -90,10 +95,15 @@ func (n *node) makeDirs(authkey, conf []byte) error {
 	if err := os.MkdirAll(filepath.Join(n.dir, "var-log", "corosync"), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(n.hostPath("/etc/corosync/authkey"), authkey, 0o400); err != nil {
-		return err
+	if authkey != nil {
+		if err := os.WriteFile(n.hostPath("/etc/corosync/authkey"), authkey, 0o400); err != nil {
+			return err
+		}
 	}
-	return os.WriteFile(n.hostPath("/etc/corosync/corosync.conf"), conf, 0o644)
+	if conf != nil {
+		return os.WriteFile(n.hostPath("/etc/corosync/corosync.conf"), conf, 0o644)
+	}
+	return nil
 }
 
 // hostPath maps a path under one of the node's private mounts to the host,
@@ -155,13 +165,13 @@ func (n *node) command(ctx context.Context, argv []string) *exec.Cmd {
 	return exec.CommandContext(ctx, "nsenter", args...)
 }
 
-// waitChildren waits for the holder's and corosync's reapers (after
+// waitChildren waits for the reapers of every process the node ran (after
 // teardown killed them).
 func (n *node) waitChildren() {
 	n.mu.Lock()
-	cs, sshd := n.cs, n.sshd
+	cs, sshd, qd := n.cs, n.sshd, n.qd
 	n.mu.Unlock()
-	for _, c := range []*child{n.holder, cs, sshd} {
+	for _, c := range []*child{n.holder, cs, sshd, qd} {
 		if c == nil {
 			continue
 		}

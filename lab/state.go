@@ -27,10 +27,11 @@ var (
 	// nsName matches a node namespace: qlab<id>-pve<N>. Probe namespaces of
 	// Available are not swept: they live for milliseconds, and another
 	// process may be probing right now.
-	nsName = regexp.MustCompile(`^` + prefix + `([0-9a-f]{6})-pve[0-9]+$`)
-	// linkName matches the bridge qlab<id>b0 and the host-side veths
-	// qlab<id>v<N> (`ip -o link` may append "@peer").
-	linkName = regexp.MustCompile(`^` + prefix + `([0-9a-f]{6})(b0|v[0-9]+)$`)
+	nsName = regexp.MustCompile(`^` + prefix + `([0-9a-f]{6})-(pve[0-9]+|qnetd)$`)
+	// linkName matches the bridges qlab<id>b0 and b1 and the host-side
+	// veths qlab<id>v<N> (link 0), w<N> (link 1) and q (the qnetd host)
+	// (`ip -o link` may append "@peer").
+	linkName = regexp.MustCompile(`^` + prefix + `([0-9a-f]{6})(b[01]|[vw][0-9]+|q)$`)
 )
 
 // record is what a lab writes to stateDir/<id>.json before it creates
@@ -40,7 +41,8 @@ type record struct {
 	ID         string   `json:"id"`
 	Owner      Proc     `json:"owner"` // the test process that ran Start
 	Dir        string   `json:"dir"`
-	Subnet     int      `json:"subnet"` // k of 10.99.k.0/24
+	Subnet     int      `json:"subnet"`            // k of 10.99.k.0/24 (link 0)
+	Subnet1    int      `json:"subnet1,omitempty"` // k1 of 10.99.k1.0/24 (link 1), 0 with one link
 	Bridge     string   `json:"bridge"`
 	Namespaces []string `json:"namespaces"`
 	Links      []string `json:"links"`

@@ -56,7 +56,8 @@ func cmdQDeviceTool(m *Model, n *node, c simpleCmd, _ []byte) *result {
 		return r.fail(1, "usage: corosync-qdevice-tool [-Hhsv] [-p qdevice_ipc_socket_path]")
 	}
 	if n.qd == nil || n.cs == nil {
-		return r.fail(1, "corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): No such file or directory")
+		// Exit 3, as corosync-qdevice-tool 3.0.3 (lab, qdevice conformance).
+		return r.fail(3, "corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): No such file or directory")
 	}
 	r.out.WriteString(qdeviceStatusText(n))
 	return r

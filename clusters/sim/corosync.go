@@ -34,6 +34,11 @@ type corosyncProc struct {
 	// did not unregister (a daemon that died keeps it, lab §4); qdCast: the
 	// device casts its vote here (qdevice.go computes it in settle).
 	qdRegistered bool
+	// qdSeen: a device registered here once and its configuration still
+	// stands. Real votequorum keeps showing the Qdevice column and the
+	// nodeid-0 row (votes 0, "(votes N)") after the local daemon stopped and
+	// unregistered (lab, qdevice conformance: "NR" on the stopped node).
+	qdSeen bool
 	qdCast       bool
 }
 

@@ -112,7 +112,7 @@ func (m *Model) startQDevice(n *node) string {
 	case !p.cfg.deviceUsable():
 		return fail("Can't register votequorum device. Error CS_ERR_INVALID_PARAM")
 	}
-	p.qdRegistered = true
+	p.qdRegistered, p.qdSeen = true, true
 	if p.cfg.device.tls != "off" && !n.hasFile(nssdbCert) {
 		return fail("Can't init nss (-8174): security library: bad database.")
 	}
@@ -161,8 +161,8 @@ func (m *Model) reapQDevices() {
 			n.units[unitQDevice] = "failed"
 			n.qd = nil
 		}
-		if p := n.cs; p != nil && p.qdRegistered && !p.cfg.deviceUsable() {
-			p.qdRegistered = false
+		if p := n.cs; p != nil && (p.qdRegistered || p.qdSeen) && !p.cfg.deviceUsable() {
+			p.qdRegistered, p.qdSeen = false, false
 			if n.qd != nil {
 				m.qdLog(n, n.qd.pid, "QDevice model removed from configuration. Exiting.")
 				m.sdLog(n, unitQDevice, "corosync-qdevice.service: Deactivated successfully.")

@@ -32,7 +32,7 @@ func TestQDeviceProbes(t *testing.T) {
 		{"qdevice-tool without the package", func(t *testing.T, m *Model) { _ = m.SetQDeviceInstalled("pve1", false) },
 			"pve1", "corosync-qdevice-tool -s", "", "bash: line 1: corosync-qdevice-tool: command not found\n", 127},
 		{"qdevice-tool without a daemon", nil, "pve1", "corosync-qdevice-tool -s", "",
-			"corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): No such file or directory\n", 1},
+			"corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): No such file or directory\n", 3},
 		{"qnetd up", nil, "pve1", probe, "", "", 0},
 		{"qnetd powered off: timeout", func(t *testing.T, m *Model) { _ = m.PowerOffQNetd(qnetdIP) }, "pve1", probe, "", "", 124},
 		{"qnetd cable cut: timeout", func(t *testing.T, m *Model) { _ = m.CutQNetd(qnetdIP, true) }, "pve1", probe, "", "", 124},

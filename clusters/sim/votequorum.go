@@ -168,7 +168,7 @@ func (m *Model) computeQuorum(part []*node) {
 		total := nodeTotal(n, nodeVotes)
 		q, ok, flags := quorumOf(p, total, highest)
 		view := quorumView{expected: p.expectedVotes(), highest: highest, total: total, quorum: q, quorate: ok, flags: flags,
-			qdevice: p.qdRegistered, devVotes: p.cfg.deviceVotes(), devCast: p.qdCast}
+			qdevice: p.qdRegistered || p.qdSeen, devVotes: p.cfg.deviceVotes(), devCast: p.qdCast}
 		for _, x := range part {
 			row := qMember{id: x.nodeID(), votes: ownVotes(x)}
 			if e := p.cfg.byID(row.id); e != nil {
