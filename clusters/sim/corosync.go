@@ -39,7 +39,7 @@ type corosyncProc struct {
 	// nodeid-0 row (votes 0, "(votes N)") after the local daemon stopped and
 	// unregistered (lab, qdevice conformance: "NR" on the stopped node).
 	qdSeen bool
-	qdCast       bool
+	qdCast bool
 }
 
 // ownEntry finds the node's own nodelist entry: by name, else by an address
