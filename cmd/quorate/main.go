@@ -34,6 +34,7 @@ func commands() []command {
 		{"run", "the controller: reconcile every cluster of a directory, continuously (--config FILE)", runRun},
 		{"status", "the controller's per-cluster conditions (Ready, Reconciling, Stalled)", runStatus},
 		{"sim", "run the simulated cluster: quorate sim serve --scenario NAME --write-config FILE", runSim},
+		{"lab", "real corosync under the simulator's Proxmox layer (root): quorate lab serve --write-config FILE [--stale NODE]", runLabCmd},
 		{"demo", "start the embedded simulator with a stale node and repair it", runDemo},
 	}
 }
