@@ -201,6 +201,23 @@ func (p *planner) moveLink(l, priority int, addrs map[string]string, cur, want m
 				p.addLinkAction(l, priority, addrs, fmt.Sprintf(why, 2))
 		}
 	}
+	// An undeclared link already on the new addresses is the temporary link
+	// of a move that stopped after its first step (a controller killed
+	// there, or an apply that was cut off): continue that move rather than
+	// start another one.
+	for _, m := range sortedLinks(cur) {
+		if _, declared := want[m]; declared || m == l || !sameAddrs(p.pred.conf, m, addrs) {
+			continue
+		}
+		why := fmt.Sprintf("move link %d to its declared addresses (step %%d of 4, continued): link %d, a temporary link already on the new addresses, carries the cluster while link %d is removed and added again (corosync-lab §1(a))", l, m, l)
+		if !p.removeLinkAction(l, m, fmt.Sprintf(why, 2)) ||
+			!p.addLinkAction(l, priority, addrs, fmt.Sprintf(why, 3)) ||
+			!p.removeLinkAction(m, l, fmt.Sprintf(why, 4)) {
+			return false
+		}
+		delete(cur, m)
+		return true
+	}
 	tmp := -1
 	for n := 0; n <= 7; n++ {
 		_, inCur := cur[n]

@@ -203,6 +203,15 @@ func TestPlanChanges(t *testing.T) {
 			cluster: topo{nodes: four, links: map[int]int{0: 0}, addr: defaultAddr, version: 7},
 			desired: decl(four, map[int]int{0: 0}, newNet),
 			want:    []string{"AddLink link 1", "RemoveLink link 0", "AddLink link 0", "RemoveLink link 1"}},
+		{name: "a move stopped after its first step continues with the temporary link in place",
+			cluster: topo{nodes: four, links: map[int]int{0: 0, 1: 0}, version: 8, addr: func(l, id int) string {
+				if l == 1 {
+					return newNet(0, id) // the temporary link already on the new addresses
+				}
+				return defaultAddr(l, id)
+			}},
+			desired: decl(four, map[int]int{0: 0}, newNet),
+			want:    []string{"RemoveLink link 0", "AddLink link 0", "RemoveLink link 1"}},
 		{name: "move ring0 while link 1 carries the cluster",
 			cluster: topo{nodes: four, links: map[int]int{0: 0, 1: 0}, addr: defaultAddr, version: 7},
 			desired: decl(four, map[int]int{0: 0, 1: 0}, newNet),
