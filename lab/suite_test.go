@@ -38,6 +38,9 @@ type worldSpec struct {
 	nodes, links int // links the lab provides (networks)
 	confLinks    int // links the initial corosync.conf uses
 	version      uint64
+	// joiners are the last nodes of the lab left out of the cluster:
+	// freshly installed machines, powered on, not in any cluster.
+	joiners int
 	// declare edits the declaration quorate reads (the story's intent).
 	declare func(d *api.Cluster, specs []sim.NodeSpec)
 }
@@ -86,7 +89,11 @@ func newWorld(t *testing.T, onLab bool, ws worldSpec) *world {
 		s.Interfaces, s.Addrs = all, addrs
 		confSpecs[i] = s
 	}
-	w.m = sim.NewCluster(name, ifaces[:ws.confLinks], confSpecs, ws.version)
+	members := len(confSpecs) - ws.joiners
+	w.m = sim.NewCluster(name, ifaces[:ws.confLinks], confSpecs[:members], ws.version)
+	for _, s := range confSpecs[members:] {
+		w.m.AddNode(sim.NodeSpec{Name: s.Name, HostIP: s.HostIP, Interfaces: s.Interfaces})
+	}
 	if onLab {
 		if err := w.m.SetEngine(w.l.Engine()); err != nil {
 			t.Fatal(err)
@@ -544,5 +551,28 @@ func TestConformance_AddressMove(t *testing.T) {
 		if cs := reconciler.Plan(w.decl, obs, time.Now()); !cs.Converged() {
 			t.Errorf("%s: not converged:\n%s", w.name, cs.Text())
 		}
+	})
+}
+
+// TestConformance_MemberJoined: pve4, a fresh machine, is declared; quorate
+// joins it with pvecm add (Proxmox's join check first), learns its new
+// certificate, and real corosync counts four members.
+func TestConformance_MemberJoined(t *testing.T) {
+	forBoth(t, func(t *testing.T, onLab bool) {
+		w := newWorld(t, onLab, worldSpec{nodes: 4, links: 1, confLinks: 1, version: 4, joiners: 1,
+			declare: func(d *api.Cluster, specs []sim.NodeSpec) {
+				d.Spec.Members = append(d.Spec.Members, api.Member{Name: "pve4", NodeID: 4, Votes: 1,
+					Addresses: []api.LinkAddress{{Link: 0, Address: specs[3].Addrs[0]}}})
+			}})
+		w.until(t, "pve1..pve3 quorate", func(obs *state.Cluster) (bool, string) {
+			q := obs.Node("pve1").Quorum
+			return q != nil && q.Nodes == 3 && q.Quorate, fmt.Sprintf("%+v", q)
+		})
+		cs := w.plan(t)
+		if len(cs.Actions) != 1 || cs.Actions[0].Kind != reconciler.JoinMember || cs.Actions[0].Target != "pve4" {
+			t.Fatalf("%s: plan:\n%s", w.name, cs.Text())
+		}
+		w.apply(t, cs)
+		w.until(t, "four quorate members", membership(4))
 	})
 }
