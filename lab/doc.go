@@ -106,6 +106,30 @@
 //     cleanups run last-in first-out): sshd processes of connections still
 //     open are killed with the lab and, orphaned, left for PID 1 to reap.
 //
+// # Proxmox's layer on real corosync
+//
+// Engine (engine.go) implements sim.Engine: a simulator model (pmxcfs with
+// its copy rule, the API, pvecm, systemctl, the node's files) runs with the
+// lab's real corosync underneath. The model replays every corosync start,
+// stop, kill, reload and corosync.conf write on the lab, and the read-only
+// corosync tools and `journalctl -u corosync` are answered by the real
+// daemon (its log file rendered as journal lines). Served with simnet, the
+// pair is a cluster quorate observes, plans and applies against over SSH and
+// HTTPS (`quorate lab serve`). suite_test.go is the conformance suite: each
+// story runs on the simulator alone and on this pair with the same
+// assertions (healthy, stale node repaired, quorum lost and regained, link
+// added, link removed, ring0 moved through a temporary link, in-place
+// address change rejected, member removed, member joined). The
+// *_conformance_test.go files compare raw tool output of real corosync with
+// the simulator's. BenchmarkProxmoxOnLab_StaleRepairVsFloor times quorate's
+// repair against corosync's own start-to-membership floor.
+//
+// Known limits of the pair: pmxcfs's read-only-without-quorum follows the
+// model's own votequorum, which sees the same files, starts and stops as the
+// real one but is instant where real corosync takes ~3 s to count a node;
+// corosync-qdevice and qnetd are not mirrored (qdevice stories run on raw
+// lab tools only).
+//
 // # What differs from a Proxmox node
 //
 //   - Certificates move by host-side file copies, not scp; corosync-qnetd
@@ -124,6 +148,6 @@
 // At most two links; one qnetd host, on link 0 only, with ffsplit and
 // tie_breaker lowest (WithQDevice); no split-brain story (it needs a cut of
 // the nodes' link between them while both still reach qnetd: doable with
-// CutLink on a two-link lab and qnetd on link 0, not written yet). The lead
-// wires the lab into .ci/run.
+// CutLink on a two-link lab and qnetd on link 0, not written yet). .ci/run
+// installs the packages the lab needs.
 package lab

@@ -107,6 +107,13 @@
 //     /cluster/resources, /cluster/ha/resources, /cluster/ha/groups,
 //     /cluster/replication).
 //
+// # Real corosync underneath
+//
+// SetEngine attaches an Engine (lab.Engine runs real corosync in network
+// namespaces): the model then replays its corosync starts, stops, kills,
+// reloads and corosync.conf writes on it, in order, and answers the
+// read-only corosync tools and the corosync journal from it (engine.go).
+//
 // # What it does not model
 //
 //   - Time: everything is instant. Real corosync needs ~3.5 s to join, ~8 s
