@@ -9,6 +9,7 @@ import (
 
 	"github.com/quorate/quorate/clusters"
 	"github.com/quorate/quorate/clusters/lock"
+	"github.com/quorate/quorate/state"
 )
 
 // pmxcfs lets only the node that took the lock renew it (memdb_mtime's
@@ -164,5 +165,14 @@ func TestRenew_RemovedByHand(t *testing.T) {
 	err := l.Renew(context.Background())
 	if !errors.Is(err, lock.ErrLost) || !strings.Contains(err.Error(), "the lock directory /etc/pve/priv/lock/quorate is gone") {
 		t.Fatalf("Renew = %v", err)
+	}
+}
+
+// TestMembers: quorate members first, then the rest, each in observed order.
+func TestMembers(t *testing.T) {
+	q := func(ok bool) *state.Quorum { return &state.Quorum{Quorate: ok} }
+	obs := &state.Cluster{Nodes: []state.Node{{Name: "pve1"}, {Name: "pve2", Quorum: q(true)}, {Name: "pve3", Quorum: q(false)}, {Name: "pve4", Quorum: q(true)}}}
+	if got := strings.Join(lock.Members(obs), ","); got != "pve2,pve4,pve1,pve3" {
+		t.Errorf("Members = %s", got)
 	}
 }

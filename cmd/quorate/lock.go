@@ -27,23 +27,10 @@ func cliHolder() string {
 	return "quorate-apply@" + h
 }
 
-// lockMembers lists the members to take the lock through, quorate ones first.
-func lockMembers(obs *state.Cluster) []string {
-	var first, rest []string
-	for _, n := range obs.Nodes {
-		if n.Quorate() {
-			first = append(first, n.Name)
-		} else {
-			rest = append(rest, n.Name)
-		}
-	}
-	return append(first, rest...)
-}
-
 // takeLock takes the cluster lock for apply and keeps renewing it until the
 // returned release is called.
 func takeLock(ctx context.Context, remote *clusters.Remote, obs *state.Cluster) (release func(), err error) {
-	l, err := lock.Acquire(ctx, remote, lockMembers(obs), lock.Options{Holder: cliHolder(), Purpose: "quorate apply"})
+	l, err := lock.Acquire(ctx, remote, lock.Members(obs), lock.Options{Holder: cliHolder(), Purpose: "quorate apply"})
 	if err != nil {
 		var he *lock.HeldError
 		if errors.As(err, &he) {
@@ -68,7 +55,7 @@ func takeLock(ctx context.Context, remote *clusters.Remote, obs *state.Cluster) 
 // lockNote tells the operator when someone holds the cluster lock: the
 // plan may be overtaken by the change in progress.
 func lockNote(ctx context.Context, remote *clusters.Remote, obs *state.Cluster, w io.Writer) {
-	o, err := lock.Inspect(ctx, remote, lockMembers(obs))
+	o, err := lock.Inspect(ctx, remote, lock.Members(obs))
 	var he *lock.HeldError
 	switch {
 	case errors.As(err, &he):

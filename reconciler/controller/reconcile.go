@@ -239,15 +239,7 @@ func (c *Controller) connFor(e *entry, d declared) (Conn, error) {
 
 // takeLock takes the cluster's lock through its quorate members first.
 func (c *Controller) takeLock(ctx context.Context, conn Conn, obs *state.Cluster, cluster string, log *slog.Logger) (*lock.Lock, *status.LockInfo, error) {
-	var first, rest []string
-	for _, n := range obs.Nodes {
-		if n.Quorate() {
-			first = append(first, n.Name)
-		} else {
-			rest = append(rest, n.Name)
-		}
-	}
-	l, err := lock.Acquire(ctx, conn, append(first, rest...), lock.Options{
+	l, err := lock.Acquire(ctx, conn, lock.Members(obs), lock.Options{
 		Holder: c.cfg.Replica, Purpose: "quorate run", Timeout: c.cfg.Lock.Timeout.D(), Now: c.opts.Now})
 	var he *lock.HeldError
 	if errors.As(err, &he) {
