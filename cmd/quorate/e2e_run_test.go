@@ -423,3 +423,15 @@ func TestE2EApplyHonoursTheControllerLock(t *testing.T) {
 		t.Error("apply left its lock behind")
 	}
 }
+
+// TestE2EStatusShowsReadableFilesNextToADamagedOne: `quorate status` prints
+// what it can read and names the damaged file.
+func TestE2EStatusShowsReadableFilesNextToADamagedOne(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, filepath.Join(dir, "status", "east.json"), `{"cluster":"east","file":"/x/east.yaml","generation":"abc","conditions":[{"type":"Ready","status":"True","reason":"ReconciliationSucceeded","message":"as declared","lastTransitionTime":"2026-11-22T06:00:00Z","observedGeneration":"abc"}],"consecutiveFailures":0,"pendingActions":0,"blocked":0}`)
+	writeText(t, filepath.Join(dir, "status", "west.json"), `{"cluster":`)
+	r := quorate(t, "status", "--state-dir", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "east") || !strings.Contains(r.stderr, "west.json") {
+		t.Errorf("status: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -47,9 +47,13 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			dir = cfg.Spec.StateDir
 		}
 		var err error
-		if sts, err = (&status.Store{Dir: dir}).ReadAll(); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitError
+		sts, err = (&status.Store{Dir: dir}).ReadAll()
+		if err != nil {
+			// The readable files still come back: show them, name the rest.
+			fmt.Fprintf(stderr, "warning: %v\n", err)
+			if len(sts) == 0 {
+				return exitError
+			}
 		}
 		if len(sts) == 0 {
 			fmt.Fprintf(stderr, "no cluster status in %s: has `quorate run` run with this state directory?\n", dir)
