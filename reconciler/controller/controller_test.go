@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/clusters"
+	"github.com/quorate/quorate/state"
 
 	"github.com/quorate/quorate/clusters/sim"
 	"github.com/quorate/quorate/clusters/simnet"
@@ -310,4 +315,52 @@ func TestRun_InquorateOverrideWithoutTheLock(t *testing.T) {
 	if !strings.Contains(s.logs.String(), "without the cluster lock") {
 		t.Error("the log does not say the override ran without the lock")
 	}
+}
+
+// TestRun_APanicFailsOnlyThatCluster: a reconcile that panics is recovered,
+// counted and reported as a failure; the other clusters carry on.
+func TestRun_APanicFailsOnlyThatCluster(t *testing.T) {
+	dir := t.TempDir()
+	startClusters(t, dir, "east", "west")
+	cfg := testConfig(t, dir, "mgmt-1")
+	logs := &syncBuffer{}
+	pins := &state.PinStore{Dir: cfg.Spec.StateDir}
+	c, err := New(Options{Config: cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Connect: func(decl *api.Cluster) (Conn, error) {
+			if decl.Metadata.Name == "east" {
+				panic("boom")
+			}
+			return clusters.Connect(decl, clusters.ConnectOptions{Pins: pins})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	s := &started{c: c, logs: logs}
+	waitFor(t, "west Ready and east failed twice", 20*time.Second, func() bool {
+		st := s.statusOf("east")
+		return s.ready("west") && st != nil && st.ConsecutiveFailures >= 2 && strings.Contains(st.LastError, "panic: boom")
+	})
+	if v := counterValue(t, c, "controller_runtime_reconcile_panics_total"); v < 2 {
+		t.Errorf("panics counted: %v, want at least 2", v)
+	}
+}
+
+// counterValue reads a single-series counter from the controller's registry.
+func counterValue(t *testing.T, c *Controller, name string) float64 {
+	t.Helper()
+	fams, err := c.opts.Gatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == name && len(f.GetMetric()) == 1 {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no single-series counter %s", name)
+	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -54,10 +55,25 @@ func (c *Controller) reconcile(work context.Context, e *entry) {
 	if d.Decl == nil {
 		out = invalid(d)
 	} else {
-		out = c.reconcileDeclared(work, e, d, log)
+		out = c.recovered(work, e, d, log)
 	}
 	dur := c.opts.Now().Sub(start)
 	c.book(e, d, out, start, dur, log)
+}
+
+// recovered runs reconcileDeclared and turns a panic into a failed
+// reconcile (with backoff): one cluster's bug must not stop the others. The
+// deferred lock release and the journal record still hold; the next
+// reconcile resumes.
+func (c *Controller) recovered(work context.Context, e *entry, d declared, log *slog.Logger) (out outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.metrics.ReconcilePanic()
+			log.Error("reconcile panicked; the controller carries on", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			out = failed(status.ReasonReconciliationFailed, fmt.Errorf("internal error (panic: %v); please report it with the controller's log", r))
+		}
+	}()
+	return c.reconcileDeclared(work, e, d, log)
 }
 
 // invalid is the outcome for a file that did not load: nothing contacted,

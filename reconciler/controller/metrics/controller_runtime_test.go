@@ -29,6 +29,9 @@ controller_runtime_max_concurrent_reconciles{controller="cluster"} 4
 # HELP controller_runtime_reconcile_errors_total Total number of reconciliation errors per controller
 # TYPE controller_runtime_reconcile_errors_total counter
 controller_runtime_reconcile_errors_total{controller="cluster"} 0
+# HELP controller_runtime_reconcile_panics_total Total number of reconciliation panics per controller
+# TYPE controller_runtime_reconcile_panics_total counter
+controller_runtime_reconcile_panics_total{controller="cluster"} 0
 # HELP controller_runtime_reconcile_total Total number of reconciliations per controller
 # TYPE controller_runtime_reconcile_total counter
 controller_runtime_reconcile_total{controller="cluster",result="error"} 0

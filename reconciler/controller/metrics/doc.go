@@ -17,11 +17,12 @@
 //	controller_runtime_reconcile_time_seconds{controller}       histogram, 5ms..60s buckets
 //	controller_runtime_active_workers{controller}               gauge
 //	controller_runtime_max_concurrent_reconciles{controller}    gauge
+//	controller_runtime_reconcile_panics_total{controller}       counter, recovered panics
+//	                                                            (each also a failed reconcile)
 //
-// controller_runtime_reconcile_panics_total and
-// controller_runtime_reconcile_timeouts_total are not exported: the
-// controller neither recovers panics nor wraps reconciles in a timeout of its
-// own (observeTimeout bounds one observation and shows as an error).
+// controller_runtime_reconcile_timeouts_total is not exported: the
+// controller does not wrap reconciles in a timeout of its own
+// (observeTimeout bounds one observation and shows as an error).
 //
 // # Cluster metrics
 //

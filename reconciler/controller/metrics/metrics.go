@@ -29,6 +29,7 @@ type Metrics struct {
 	reconcileTotal  *prometheus.CounterVec
 	reconcileErrors *prometheus.CounterVec
 	terminalErrors  *prometheus.CounterVec
+	reconcilePanics *prometheus.CounterVec
 	reconcileTime   *prometheus.HistogramVec
 	activeWorkers   *prometheus.GaugeVec
 	maxConcurrent   *prometheus.GaugeVec
@@ -76,6 +77,10 @@ func New(reg prometheus.Registerer, controller string) *Metrics {
 		reconcileErrors: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "controller_runtime_reconcile_errors_total",
 			Help: "Total number of reconciliation errors per controller",
+		}, []string{"controller"})),
+		reconcilePanics: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "controller_runtime_reconcile_panics_total",
+			Help: "Total number of reconciliation panics per controller",
 		}, []string{"controller"})),
 		terminalErrors: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "controller_runtime_terminal_reconcile_errors_total",
@@ -127,6 +132,7 @@ func New(reg prometheus.Registerer, controller string) *Metrics {
 	}
 	m.reconcileErrors.WithLabelValues(controller).Add(0)
 	m.terminalErrors.WithLabelValues(controller).Add(0)
+	m.reconcilePanics.WithLabelValues(controller).Add(0)
 	m.maxConcurrent.WithLabelValues(controller).Set(0)
 	m.activeWorkers.WithLabelValues(controller).Set(0)
 	return m
@@ -171,6 +177,9 @@ func (m *Metrics) ReconcileError(terminal bool) {
 		m.terminalErrors.WithLabelValues(m.controller).Inc()
 	}
 }
+
+// ReconcilePanic counts a reconcile that panicked (and was recovered).
+func (m *Metrics) ReconcilePanic() { m.reconcilePanics.WithLabelValues(m.controller).Inc() }
 
 // WorkerStarted counts a reconcile in progress; pair it with WorkerDone.
 func (m *Metrics) WorkerStarted() { m.activeWorkers.WithLabelValues(m.controller).Inc() }
