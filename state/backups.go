@@ -162,7 +162,7 @@ func (b *BackupStore) prune(dir, flat, keep string) error {
 		// Not needed for safety (a deletion that does not survive a crash is
 		// redone by the next Save), only so that what retention promised holds
 		// on disk.
-		if err := syncDir(dir); err != nil {
+		if err := SyncDir(dir); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -218,48 +218,4 @@ func (b *BackupStore) List(cluster, node string) ([]string, error) {
 		out[i] = filepath.Join(dir, e.name)
 	}
 	return out, nil
-}
-
-// WriteFileAtomic writes data to path so that readers see the old file or the
-// new one, never a mix, and the new one survives a crash once it returns.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the directory entries of dir (a rename, a removal) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

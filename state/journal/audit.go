@@ -1,6 +1,8 @@
 package journal
 
 import (
+	"github.com/quorate/quorate/state"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -87,7 +89,7 @@ func (j *Journal) Append(e Entry) error {
 }
 
 func (j *Journal) appendLine(path string, line []byte) error {
-	if err := mkdirDurable(filepath.Dir(path)); err != nil {
+	if err := state.MkdirDurable(filepath.Dir(path)); err != nil {
 		return err
 	}
 	f, size, err := openAudit(path)
@@ -103,7 +105,7 @@ func (j *Journal) appendLine(path string, line []byte) error {
 		if err := os.Rename(path, path+".1"); err != nil {
 			return err
 		}
-		if err := syncDir(filepath.Dir(path)); err != nil {
+		if err := state.SyncDir(filepath.Dir(path)); err != nil {
 			return err
 		}
 		if f, size, err = openAudit(path); err != nil {
@@ -121,7 +123,7 @@ func (j *Journal) appendLine(path string, line []byte) error {
 	}
 	if err == nil && size == 0 {
 		// A new file: its directory entry must survive a crash as well.
-		err = syncDir(filepath.Dir(path))
+		err = state.SyncDir(filepath.Dir(path))
 	}
 	return err
 }

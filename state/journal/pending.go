@@ -1,6 +1,8 @@
 package journal
 
 import (
+	"github.com/quorate/quorate/state"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -103,7 +105,7 @@ func (j *Journal) Put(p Pending) error {
 	}
 	defer j.lock(p.Cluster)()
 	path := j.PendingPath(p.Cluster)
-	if err := writeAtomic(path, append(b, '\n')); err != nil {
+	if err := state.WriteFileAtomic(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("journal: writing %s: %w; the step was not started", path, err)
 	}
 	return nil
@@ -177,7 +179,7 @@ func (j *Journal) Clear(cluster string) error {
 		err = cleanTemps(path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = state.SyncDir(filepath.Dir(path))
 		if errors.Is(err, fs.ErrNotExist) {
 			err = nil
 		}

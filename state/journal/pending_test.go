@@ -249,3 +249,21 @@ func TestPendingRefusals(t *testing.T) {
 		}
 	}
 }
+
+// writeTemp leaves a synced temp file next to path, named as
+// state.WriteFileAtomic names its own: what a crash between the write and the
+// rename leaves behind.
+func writeTemp(path string, data []byte) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		return "", err
+	}
+	return f.Name(), f.Sync()
+}
