@@ -73,6 +73,9 @@ type ActionRef struct {
 	Backups []string
 	// Observed is the observation the action's preconditions were checked on.
 	Observed *state.Cluster
+	// After, for AfterAction, is the observation its postconditions held on
+	// (nil when it did not get that far).
+	After *state.Cluster
 }
 
 // StepRef identifies the step a hook is called for.
@@ -196,7 +199,8 @@ func Apply(ctx context.Context, c Cluster, cs *Changeset, opts ApplyOptions) (*R
 					Changed: "nothing for this action; " + doneText(rep), Do: "run apply again; it resumes from a fresh observation"}
 			}
 		}
-		aerr := runAction(ctx, c, ref, opts, emit)
+		after, aerr := runAction(ctx, c, ref, opts, emit)
+		ref.After = after
 		if h := opts.Hooks.AfterAction; h != nil {
 			var err error
 			if aerr != nil { // not a typed nil in the interface
@@ -216,7 +220,7 @@ func Apply(ctx context.Context, c Cluster, cs *Changeset, opts ApplyOptions) (*R
 // runAction runs a's steps, waits for its postconditions, and finally runs
 // its Always steps (re-arming HA) whatever happened before: after a
 // successful verification, or after a failed step or postcondition.
-func runAction(ctx context.Context, c Cluster, ref ActionRef, opts ApplyOptions, emit func(Event)) *ApplyError {
+func runAction(ctx context.Context, c Cluster, ref ActionRef, opts ApplyOptions, emit func(Event)) (*state.Cluster, *ApplyError) {
 	a, i, n := *ref.Action, ref.Index-1, ref.Count
 	var main, always []int
 	for j, s := range a.Steps {
@@ -258,22 +262,24 @@ func runAction(ctx context.Context, c Cluster, ref ActionRef, opts ApplyOptions,
 	var done []Step
 	for _, j := range main {
 		if err := step(j); err != nil {
-			return finally(&ApplyError{Action: a, What: fmt.Sprintf("step %d (%s) failed", j+1, a.Steps[j]), Err: err,
+			return nil, finally(&ApplyError{Action: a, What: fmt.Sprintf("step %d (%s) failed", j+1, a.Steps[j]), Err: err,
 				Changed: stepsText(done), Do: recovery(a, j)})
 		}
 		done = append(done, a.Steps[j])
 	}
 	t0 := opts.Clock.Now()
-	if err := settle(ctx, c, a.Post, opts); err != nil {
-		return finally(&ApplyError{Action: a, What: fmt.Sprintf("postcondition not met after %s", opts.Settle), Err: err,
+	after, err := settle(ctx, c, a.Post, opts)
+	if err != nil {
+		return nil, finally(&ApplyError{Action: a, What: fmt.Sprintf("postcondition not met after %s", opts.Settle), Err: err,
 			Changed: stepsText(done), Do: recovery(a, len(a.Steps))})
 	}
 	emit(Event{Action: i + 1, Actions: n, Summary: a.Summary(), Phase: "verify",
 		Detail: fmt.Sprintf("%d postconditions hold", len(a.Post)), Duration: opts.Clock.Now().Sub(t0)})
-	return finally(nil)
+	return after, finally(nil)
 }
 
-func settle(ctx context.Context, c Cluster, post []Fact, opts ApplyOptions) error {
+// settle observes until post holds and returns that observation.
+func settle(ctx context.Context, c Cluster, post []Fact, opts ApplyOptions) (*state.Cluster, error) {
 	deadline := opts.Clock.Now().Add(opts.Settle)
 	for {
 		obs, err := c.Observe(ctx)
@@ -281,13 +287,13 @@ func settle(ctx context.Context, c Cluster, post []Fact, opts ApplyOptions) erro
 		if err != nil {
 			last = err
 		} else if last = checkAll(post, obs); last == nil {
-			return nil
+			return obs, nil
 		}
 		if !opts.Clock.Now().Before(deadline) {
-			return last
+			return nil, last
 		}
 		if err := opts.Clock.Sleep(ctx, opts.Poll); err != nil {
-			return fmt.Errorf("%w (last check: %v)", err, last)
+			return nil, fmt.Errorf("%w (last check: %v)", err, last)
 		}
 	}
 }

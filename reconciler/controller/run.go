@@ -137,10 +137,13 @@ func (r *run) hooks() reconciler.Hooks {
 			if err != nil {
 				result = "failed"
 			}
-			var after map[string]uint64
-			if obs, oerr := r.conn.Observe(ctx); oerr == nil {
-				after = versions(obs)
+			// The observation the postconditions held on; a stopped action
+			// has none, and one more observation says where it stopped.
+			obs := a.After
+			if obs == nil {
+				obs, _ = r.conn.Observe(ctx)
 			}
+			after := versions(obs)
 			if jerr := r.append(a, 0, "action-"+result, result, err, func(e *journal.Entry) { e.VersionsAfter = after }); jerr != nil {
 				r.log.Error("audit write failed", "err", jerr)
 			}
